@@ -1,0 +1,51 @@
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Sse,
+  UnsupportedMediaTypeException,
+  type MessageEvent,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { SseHub, type PublishedEvent } from './sse-hub.service.js';
+import { BODY_NOT_JSON } from './sse.messages.js';
+import { checkPublishBody } from './validation/request-checks.js';
+
+@Controller('events')
+export class EventsController {
+  constructor(private readonly hub: SseHub) {}
+
+  /**
+   * `GET /events?topic=a&topic=b`. EventSource sends the cursor as the Last-Event-ID header on
+   * reconnect; the query parameter serves clients that cannot set headers.
+   */
+  @Sse()
+  stream(
+    @Query('topic') topic: unknown,
+    @Query('lastEventId') lastEventIdQuery: unknown,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+  ): Observable<MessageEvent> {
+    const fromQuery = typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined;
+    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery);
+  }
+
+  @Post(':topic')
+  @HttpCode(HttpStatus.CREATED)
+  publish(
+    @Param('topic') topic: string,
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+  ): Promise<PublishedEvent> {
+    // The JSON parser leaves other media types unread, so the body is missing, not wrong.
+    if (!/^application\/(.+\+)?json\b/i.test(contentType ?? '')) {
+      throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
+    }
+    const { data, type } = checkPublishBody(body);
+    return this.hub.publish(topic, data, { type });
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject } from '@nestjs/common';
+import type { TopicEvent } from '../topic-event.interface.js';
+
+export const HISTORY = Symbol('RIPPLE_HISTORY');
+
+/** Injects the configured History (memory or Redis). */
+export const InjectHistory = (): ParameterDecorator => Inject(HISTORY);
+
+export interface HistoryRead {
+  /** The retained events after the position asked for, oldest first. */
+  events: TopicEvent[];
+  /** The topic's last id at the time of the read (`0-0` or a floor when it has none). */
+  head: string;
+  /**
+   * Set when events after the position may be missing: `trimmed` when history no longer reaches
+   * back that far, `unknown-position` when this history never issued it (from the future, or from
+   * a history that was lost, such as a memory history before a restart).
+   */
+  gap?: 'trimmed' | 'unknown-position';
+}
+
+/**
+ * The last events of every topic, for resume. Writing is the Transport's job, since storing and
+ * making an event live must be one step; History is the read side.
+ */
+export interface History {
+  /** The id of the topic's last event, or its floor when it has none. */
+  head(topic: string): Promise<string>;
+  readAfter(topic: string, after: string): Promise<HistoryRead>;
+}

@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { compareEventIds, nextEventId } from '../wire/event-id.js';
+import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
+import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
+import type { History, HistoryRead } from './history.interface.js';
+
+/** One topic's retained events: a window over an array that is compacted now and then. */
+class TopicLog {
+  private events: TopicEvent[] = [];
+  private start = 0;
+  /** The id just before the oldest retained event: the last one trimmed, or the history's floor. */
+  base: string;
+  last: string;
+
+  constructor(floor: string) {
+    this.base = floor;
+    this.last = floor;
+  }
+
+  append(event: TopicEvent, capacity: number): void {
+    this.events.push(event);
+    this.last = event.id;
+    if (this.events.length - this.start > capacity) {
+      this.base = this.events[this.start].id;
+      this.start++;
+      // Compact once the dead prefix is as long as the window: amortised O(1) per append.
+      if (this.start >= capacity) {
+        this.events = this.events.slice(this.start);
+        this.start = 0;
+      }
+    }
+  }
+
+  after(id: string): TopicEvent[] {
+    // Binary search: ids grow along the array.
+    let lo = this.start;
+    let hi = this.events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareEventIds(this.events[mid].id, id) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return this.events.slice(lo);
+  }
+}
+
+/**
+ * History in this process. Ids start above a floor taken from the clock at start, so a cursor
+ * issued before a restart is recognised as one whose events are gone, rather than taken as a
+ * position in the new history.
+ */
+@Injectable()
+export class MemoryHistory implements History {
+  private readonly logs = new Map<string, TopicLog>();
+  private readonly floor = `${Date.now()}-0`;
+
+  constructor(@Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions) {}
+
+  /** Stores an event and gives it its id. Only the memory transport writes here. */
+  append(topic: string, event: OutgoingEvent, now = Date.now()): TopicEvent {
+    let log = this.logs.get(topic);
+    if (!log) {
+      log = new TopicLog(this.floor);
+      this.logs.set(topic, log);
+    }
+    const stored: TopicEvent = {
+      topic,
+      id: nextEventId(log.last, now),
+      type: event.type,
+      data: event.data,
+      publishedAt: now,
+    };
+    log.append(stored, this.options.historySize);
+    return stored;
+  }
+
+  head(topic: string): Promise<string> {
+    return Promise.resolve(this.logs.get(topic)?.last ?? this.floor);
+  }
+
+  readAfter(topic: string, after: string): Promise<HistoryRead> {
+    const log = this.logs.get(topic);
+    const base = log?.base ?? this.floor;
+    const head = log?.last ?? this.floor;
+    if (compareEventIds(after, head) > 0 || compareEventIds(after, this.floor) < 0) {
+      return Promise.resolve({ events: [], head, gap: 'unknown-position' });
+    }
+    if (compareEventIds(after, base) < 0) {
+      return Promise.resolve({ events: [], head, gap: 'trimmed' });
+    }
+    return Promise.resolve({ events: log ? log.after(after) : [], head });
+  }
+}

@@ -1,0 +1,144 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+  type MessageEvent,
+} from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
+import { EMPTY, Observable, catchError, finalize, interval, share, type Subscriber } from 'rxjs';
+import { InjectHistory, type History } from './history/history.interface.js';
+import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
+import { DATA_NOT_JSON, HUB_CLOSED, PAYLOAD_TOO_LARGE, STREAM_FAILED } from './sse.messages.js';
+import { resumableStream } from './stream/resumable-stream.js';
+import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
+import { InjectTransport, type Transport } from './transport/transport.interface.js';
+import { checkTopic, checkTopics, checkType } from './validation/request-checks.js';
+import { parseCursor } from './wire/cursor.js';
+import { byteLength, serializePayload } from './wire/payload.js';
+
+export interface PublishOptions {
+  /** The SSE event type; the topic name when absent. */
+  type?: string;
+}
+
+export interface PublishedEvent {
+  topic: string;
+  id: string;
+}
+
+/**
+ * The hub: publish to topics, stream topics to connections. It owns no socket and no timer of its
+ * own making beyond the shared heartbeat tick; how events travel is the Transport's business.
+ */
+@Injectable()
+export class SseHub implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(SseHub.name);
+  private readonly connections = new Set<Subscriber<MessageEvent>>();
+  private readonly heartbeat$: Observable<number>;
+  private closing = false;
+
+  constructor(
+    @InjectTransport() private readonly transport: Transport,
+    @InjectHistory() private readonly history: History,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
+    private readonly stats: TopicStats,
+  ) {
+    // One timer for all connections, started by the first and stopped with the last.
+    this.heartbeat$ = interval(options.heartbeatMs).pipe(share());
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  describeTopic(topic: string, description: TopicDescription): void {
+    this.stats.describe(checkTopic(topic), description);
+  }
+
+  /** Stores and fans out one event; resolves once it is stored, with its id. */
+  async publish(
+    topic: string,
+    data: unknown,
+    options: PublishOptions = {},
+  ): Promise<PublishedEvent> {
+    checkTopic(topic);
+    const type = checkType(options.type);
+    if (this.closing) {
+      throw new ServiceUnavailableException(HUB_CLOSED());
+    }
+    let text: string;
+    try {
+      text = serializePayload(data);
+    } catch {
+      throw new BadRequestException(DATA_NOT_JSON());
+    }
+    // Characters bound bytes from below (and from above by 3x): most payloads skip the count.
+    if (text.length * 3 > this.options.maxPayloadBytes) {
+      const bytes = byteLength(text);
+      if (bytes > this.options.maxPayloadBytes) {
+        throw new PayloadTooLargeException(PAYLOAD_TOO_LARGE(bytes, this.options.maxPayloadBytes));
+      }
+    }
+    const stored = await this.transport.publish(topic, { type, data: text });
+    this.stats.published(topic);
+    return { topic, id: stored.id };
+  }
+
+  /**
+   * The events of `topics` as Nest MessageEvents, from the position `lastEventId` names (or from
+   * now), then live, until the subscriber leaves or the hub shuts down.
+   */
+  stream(topics: string[], lastEventId?: string): Observable<MessageEvent> {
+    const checked = checkTopics(topics, this.options.maxTopicsPerConnection);
+    if (this.closing) {
+      throw new ServiceUnavailableException(HUB_CLOSED());
+    }
+    const start =
+      lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
+    const source = resumableStream(
+      {
+        transport: this.transport,
+        history: this.history,
+        retryMs: this.options.retryMs,
+        heartbeat$: this.heartbeat$,
+      },
+      checked,
+      start,
+    ).pipe(
+      // Nest would write an error's message to the client; the client only needs to reconnect.
+      catchError((err: unknown) => {
+        this.logger.error(STREAM_FAILED(checked), err instanceof Error ? err.stack : String(err));
+        return EMPTY;
+      }),
+    );
+    return new Observable<MessageEvent>((subscriber) => {
+      this.connections.add(subscriber);
+      for (const topic of checked) {
+        this.stats.subscribed(topic, 1);
+      }
+      const subscription = source
+        .pipe(
+          finalize(() => {
+            this.connections.delete(subscriber);
+            for (const topic of checked) {
+              this.stats.subscribed(topic, -1);
+            }
+          }),
+        )
+        .subscribe(subscriber);
+      return subscription;
+    });
+  }
+
+  /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    // Completing removes the subscriber from the set; a Set iterates safely through deletions.
+    for (const subscriber of this.connections) {
+      subscriber.complete();
+    }
+  }
+}

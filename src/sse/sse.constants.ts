@@ -1,0 +1,15 @@
+import type { ResolvedSseOptions } from './sse-options.interface.js';
+
+export type { ResolvedSseOptions } from './sse-options.interface.js';
+
+/** The options with their defaults merged in, once, for every provider to inject. */
+export const SSE_OPTIONS = Symbol('RIPPLE_SSE_OPTIONS');
+
+export const SSE_DEFAULTS: ResolvedSseOptions = {
+  transport: 'memory',
+  historySize: 1000,
+  heartbeatMs: 15_000,
+  retryMs: 2000,
+  maxTopicsPerConnection: 32,
+  maxPayloadBytes: 1024 * 1024,
+};

@@ -1,0 +1,35 @@
+/** Every message a client or an operator may read, in one place. */
+
+export const NO_TOPIC = () => 'Ask for at least one topic: /events?topic=<name>';
+
+export const BAD_TOPIC = (topic: string) =>
+  `Invalid topic name ${JSON.stringify(topic.slice(0, 140))}: a topic is 1 to 128 characters of ` +
+  'letters, digits, ".", "_", ":" and "-", starting with a letter or a digit';
+
+export const TOO_MANY_TOPICS = (count: number, max: number) =>
+  `Too many topics on one connection: ${count}, at most ${max}`;
+
+export const BODY_NOT_JSON = () =>
+  'The body must be JSON (Content-Type: application/json): {"data": <any JSON>, "type"?: "name"}';
+
+export const BODY_NOT_OBJECT = () =>
+  'The body must be a JSON object: {"data": <any JSON>, "type"?: "name"}';
+
+export const NO_DATA = () => 'The body has no "data" field: {"data": <any JSON>, "type"?: "name"}';
+
+export const BAD_TYPE = (type: unknown) =>
+  `Invalid event type ${JSON.stringify(type)}: a type is 1 to 128 characters of letters, digits, ` +
+  '".", "_", ":" and "-", and "ripple." types are reserved';
+
+export const UNKNOWN_FIELDS = (fields: string[]) =>
+  `Unknown field(s) in the body: ${fields.join(', ')}; expected {"data": <any JSON>, "type"?: "name"}`;
+
+export const PAYLOAD_TOO_LARGE = (bytes: number, max: number) =>
+  `The payload is ${bytes} bytes of JSON, more than the limit of ${max}`;
+
+export const DATA_NOT_JSON = () => 'data is not a JSON value';
+
+export const HUB_CLOSED = () => 'Ripple is shutting down';
+
+export const STREAM_FAILED = (topics: string[]) =>
+  `A stream of ${topics.join(', ')} ended on an error; the client will resume from its cursor`;

@@ -1,0 +1,27 @@
+import { Inject } from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
+
+export const TRANSPORT = Symbol('RIPPLE_TRANSPORT');
+
+/** Injects the configured Transport (memory or Redis). */
+export const InjectTransport = (): ParameterDecorator => Inject(TRANSPORT);
+
+/**
+ * Emitted once to each subscriber when its subscription is in place: every event published after
+ * it reaches that subscriber. A resume reads history only after it, so nothing falls in between.
+ */
+export const SUBSCRIBED = Symbol('ripple.subscribed');
+
+export type TransportSignal = TopicEvent | typeof SUBSCRIBED;
+
+/**
+ * Moves events between publishers and subscribers, possibly across instances. Every subscriber of
+ * a topic, on every instance, receives the topic's events in one order: the order of their ids.
+ */
+export interface Transport {
+  /** Assigns the id, stores the event in history and makes it live, as one step. */
+  publish(topic: string, event: OutgoingEvent): Promise<TopicEvent>;
+  /** The topic's live events, preceded by SUBSCRIBED; shared by all local subscribers of a topic. */
+  subscribe(topic: string): Observable<TransportSignal>;
+}

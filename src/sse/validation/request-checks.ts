@@ -1,0 +1,70 @@
+import { BadRequestException } from '@nestjs/common';
+import { isTopicName, RESERVED_TYPE_PREFIX } from '../wire/topic-name.js';
+import {
+  BAD_TOPIC,
+  BAD_TYPE,
+  BODY_NOT_OBJECT,
+  NO_DATA,
+  NO_TOPIC,
+  TOO_MANY_TOPICS,
+  UNKNOWN_FIELDS,
+} from '../sse.messages.js';
+
+/**
+ * The checks on what a client sends, shared by the controller and the hub (which library users call
+ * directly). They throw Nest's HTTP exceptions, so a bad request is a 400 with a JSON body however
+ * it arrives.
+ */
+
+/** Topics from `?topic=a&topic=b`, in order, each once. */
+export function checkTopics(raw: unknown, max: number): string[] {
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) {
+    throw new BadRequestException(NO_TOPIC());
+  }
+  const topics = [...new Set(list.map((item) => (typeof item === 'string' ? item : '')))];
+  if (topics.length > max) {
+    throw new BadRequestException(TOO_MANY_TOPICS(topics.length, max));
+  }
+  for (const topic of topics) {
+    checkTopic(topic);
+  }
+  return topics;
+}
+
+export function checkTopic(topic: string): string {
+  if (!isTopicName(topic)) {
+    throw new BadRequestException(BAD_TOPIC(topic));
+  }
+  return topic;
+}
+
+export function checkType(type: unknown): string | undefined {
+  if (type === undefined) {
+    return undefined;
+  }
+  if (typeof type !== 'string' || !isTopicName(type) || type.startsWith(RESERVED_TYPE_PREFIX)) {
+    throw new BadRequestException(BAD_TYPE(type));
+  }
+  return type;
+}
+
+export interface PublishBody {
+  data: unknown;
+  type?: string;
+}
+
+export function checkPublishBody(body: unknown): PublishBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestException(BODY_NOT_OBJECT());
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => key !== 'data' && key !== 'type');
+  if (unknown.length > 0) {
+    throw new BadRequestException(UNKNOWN_FIELDS(unknown.slice(0, 10)));
+  }
+  if (!('data' in fields)) {
+    throw new BadRequestException(NO_DATA());
+  }
+  return { data: fields.data, type: checkType(fields.type) };
+}

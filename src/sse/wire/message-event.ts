@@ -1,0 +1,32 @@
+import type { MessageEvent } from '@nestjs/common';
+import type { TopicEvent } from '../topic-event.interface.js';
+
+/**
+ * The Nest `MessageEvent`s a stream is made of. Each carries an explicit `id` (or is comment-only),
+ * because Nest numbers any other event itself, and such a number would become the client's
+ * Last-Event-ID and spoil its resume.
+ */
+
+export const RESET_EVENT_TYPE = 'ripple.reset';
+
+export type ResetReason = 'malformed-cursor' | 'trimmed' | 'unknown-position';
+
+/** An idle connection's keep-alive: a comment line, ignored by EventSource. */
+export const HEARTBEAT: MessageEvent = Object.freeze({ comment: '' });
+
+/**
+ * The first frame: the reconnection delay, and the connection's starting cursor. A frame with an
+ * id and no data dispatches nothing but still sets EventSource's last event id, so a client that
+ * drops before its first event resumes from here rather than from "now".
+ */
+export function openingMessage(retryMs: number, cursor: string): MessageEvent {
+  return { retry: retryMs, id: cursor };
+}
+
+export function topicMessage(event: TopicEvent, cursor: string): MessageEvent {
+  return { id: cursor, type: event.type ?? event.topic, data: event.data };
+}
+
+export function resetMessage(reason: ResetReason, topics: string[], cursor: string): MessageEvent {
+  return { id: cursor, type: RESET_EVENT_TYPE, data: JSON.stringify({ reason, topics }) };
+}
