@@ -29,7 +29,10 @@ function messageOf(exception: HttpException): string {
     return response;
   }
   const message = (response as { message?: unknown }).message;
-  return Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+  if (Array.isArray(message)) {
+    return message.join('; ');
+  }
+  return typeof message === 'string' ? message : exception.message;
 }
 
 /**

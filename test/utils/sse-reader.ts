@@ -122,7 +122,7 @@ export class SseReader {
   }
 
   private notify(): void {
-    for (const waiter of [...this.waiters]) {
+    for (const waiter of this.waiters) {
       waiter();
     }
   }
