@@ -7,11 +7,14 @@ const MIB = 1024 * KIB;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** A comma-separated list; `none` is the empty list (an empty variable means "the default"). */
 const list = z.string().transform((value) =>
-  value
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0),
+  value.trim() === 'none'
+    ? []
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
 );
 
 /**
