@@ -1,0 +1,593 @@
+// Ripple client page: one EventSource on /events for the live topics, plus the /async seed demo.
+// Plain ES module, no build step. uPlot comes from /vendor/uplot/ (node_modules/uplot/dist).
+//
+// Debug handle for automated browser tests, read-only (every call returns a copy):
+//   ripple.state         'connecting' | 'open' | 'reconnecting' | 'closed'
+//   ripple.attempt       failed connection attempts since the stream was last open
+//   ripple.lastEventId   cursor of the last event received ('' before the first)
+//   ripple.instance      the instance shown as serving this page, or null
+//   ripple.topics        the topics subscribed to
+//   ripple.chartData()   the arrays given to uPlot: [x (epoch seconds), ...one per symbol]
+//   ripple.symbols()     the series labels, in chartData() order
+//   ripple.systemRows()  latest system figures per instance, sorted by instance
+//   ripple.log()         the last 100 events, oldest first: { time, topic, id, data }
+//   ripple.resets()      the payloads of every ripple.reset received
+//   ripple.asyncDemo()   { status: 'idle' | 'running' | 'done' | 'failed', messages }
+
+const DEFAULT_TOPICS = ['clock', 'ticker', 'system'];
+const TOPIC_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const WINDOW_S = 120;
+const LOG_SIZE = 100;
+const LOG_DATA_CHARS = 240;
+const STALE_MS = 5000;
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 30000;
+const SERIES_COLORS = 6;
+
+const $ = (id) => document.getElementById(id);
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const fixed = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+const megabytes = (bytes) => fixed(bytes / 1048576, 1);
+
+const clockFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+const logTimeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  fractionalSecondDigits: 3,
+  hour12: false,
+});
+
+// A page opened as /?topic=a&topic=b watches those topics instead, handy for custom publishers.
+const TOPICS = (() => {
+  const asked = new URLSearchParams(location.search).getAll('topic');
+  const valid = [...new Set(asked.filter((t) => TOPIC_RE.test(t)))];
+  return valid.length ? valid : DEFAULT_TOPICS;
+})();
+
+const conn = { source: null, state: 'closed', attempt: 0, lastEventId: '', retryTimer: 0 };
+const chart = { UPlot: null, plot: null, xs: [], series: new Map(), drawQueued: false, gap: false };
+const systems = new Map(); // instance -> { data, receivedAt, row }
+const instanceView = { servedBy: null, latestSystem: null };
+const eventLog = [];
+const resets = [];
+const demo = { status: 'idle', messages: [] };
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+function streamUrl() {
+  const params = new URLSearchParams();
+  for (const topic of TOPICS) params.append('topic', topic);
+  // A new EventSource cannot send a Last-Event-ID header, so a manual reconnect passes the cursor
+  // in the query; the browser's own reconnects send the header, which the server must prefer.
+  if (conn.lastEventId) params.set('lastEventId', conn.lastEventId);
+  return `events?${params}`;
+}
+
+function connect() {
+  clearTimeout(conn.retryTimer);
+  const source = new EventSource(streamUrl());
+  conn.source = source;
+  setState(conn.attempt > 0 ? 'reconnecting' : 'connecting');
+  source.addEventListener('open', () => {
+    conn.attempt = 0;
+    setState('open');
+  });
+  source.addEventListener('error', () => onStreamError(source));
+  // Events carry their topic (or a publisher's type) as the event name, so onmessage sees none.
+  const types = new Set([...TOPICS, ...HANDLERS.keys(), 'message']);
+  for (const type of types) source.addEventListener(type, onStreamEvent);
+}
+
+function disconnect() {
+  clearTimeout(conn.retryTimer);
+  conn.source?.close();
+  conn.source = null;
+  conn.attempt = 0;
+  setState('closed');
+}
+
+function onStreamError(source) {
+  if (source !== conn.source) return;
+  conn.attempt += 1;
+  if (source.readyState === EventSource.CONNECTING) {
+    setState('reconnecting');
+    return;
+  }
+  // The browser gives up for good on an HTTP error (503 when the instance is full, 401, a proxy's
+  // 502...), yet the next try may well succeed, so keep trying with a jittered backoff.
+  source.close();
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(conn.attempt - 1, 5));
+  const delay = Math.round(ceiling * (0.5 + Math.random() / 2));
+  conn.retryTimer = setTimeout(connect, delay);
+  setState('reconnecting', delay);
+}
+
+function setState(state, retryInMs = 0) {
+  conn.state = state;
+  $('conn-state').dataset.state = state;
+  $('conn-state-text').textContent = stateLabel(state, retryInMs);
+  $('conn-toggle').textContent = state === 'closed' ? 'Connect' : 'Disconnect';
+}
+
+function stateLabel(state, retryInMs) {
+  if (state === 'connecting') return 'Connecting…';
+  if (state === 'open') return 'Open';
+  if (state === 'closed') return 'Closed';
+  const when = retryInMs ? ` in ${Math.ceil(retryInMs / 1000)} s` : '…';
+  return `Reconnecting (attempt ${conn.attempt})${when}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+const HANDLERS = new Map([
+  ['clock', onClock],
+  ['ticker', onTicker],
+  ['system', onSystem],
+  ['ripple.reset', onReset],
+  // Optional: lets the server say which instance holds this connection (see renderInstance).
+  ['ripple.hello', onHello],
+]);
+
+function onStreamEvent(event) {
+  if (event.lastEventId) conn.lastEventId = event.lastEventId;
+  const data = parseData(event.data);
+  addLogEntry(event.type, event.lastEventId, data);
+  HANDLERS.get(event.type)?.(data);
+}
+
+function parseData(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function onClock(data) {
+  if (!isObject(data) || !Number.isFinite(data.epochMs)) return;
+  const time = $('clock-time');
+  time.textContent = clockFormat.format(data.epochMs);
+  time.dateTime = new Date(data.epochMs).toISOString();
+  $('clock-lag').textContent = `${Math.round(Date.now() - data.epochMs)} ms`;
+}
+
+function onHello(data) {
+  if (!isObject(data) || typeof data.instance !== 'string') return;
+  instanceView.servedBy = data.instance;
+  renderInstance();
+}
+
+function onReset(data) {
+  resets.push(data);
+  const reason =
+    isObject(data) && typeof data.reason === 'string' ? data.reason : 'no reason given';
+  const topics = isObject(data) && Array.isArray(data.topics) ? data.topics : TOPICS;
+  $('reset-text').textContent =
+    `The server could not resume where this page left off (${reason}; topics: ` +
+    `${topics.join(', ')}). Events sent in between were missed; what follows is live.`;
+  $('reset-notice').hidden = false;
+  // Break the price lines rather than draw a straight segment across the missed stretch.
+  if (topics.includes('ticker')) chart.gap = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ticker chart
+
+function onTicker(data) {
+  // Anyone allowed to publish may post to "ticker", so only well-formed points reach the chart.
+  if (!isObject(data) || !Number.isFinite(data.ts) || !isObject(data.prices)) return;
+  const prices = new Map(Object.entries(data.prices).filter(([, v]) => Number.isFinite(v)));
+  if (prices.size === 0) return;
+
+  let seriesChanged = false;
+  for (const symbol of prices.keys()) {
+    if (chart.series.has(symbol)) continue;
+    chart.series.set(
+      symbol,
+      chart.xs.map(() => null),
+    );
+    seriesChanged = true;
+  }
+  const x = data.ts / 1000;
+  if (chart.gap && chart.xs.length && x > chart.xs.at(-1)) insertPoint(x - 0.001, new Map());
+  chart.gap = false;
+  insertPoint(x, prices);
+  seriesChanged = trimWindow() || seriesChanged;
+
+  renderPrices(prices);
+  if (seriesChanged) buildChart();
+  else queueDraw();
+}
+
+// Replayed history and several publishers can deliver points out of order; uPlot needs sorted x.
+function insertPoint(x, prices) {
+  let i = chart.xs.length;
+  while (i > 0 && chart.xs[i - 1] > x) i--;
+  const same = i > 0 && chart.xs[i - 1] === x;
+  if (!same) chart.xs.splice(i, 0, x);
+  for (const [symbol, ys] of chart.series) {
+    const y = prices.get(symbol) ?? null;
+    if (same) ys[i - 1] = y;
+    else ys.splice(i, 0, y);
+  }
+}
+
+// Returns true when a symbol that left the feed was dropped, so the chart needs rebuilding.
+function trimWindow() {
+  const cutoff = chart.xs.at(-1) - WINDOW_S;
+  let n = 0;
+  while (n < chart.xs.length && chart.xs[n] < cutoff) n++;
+  if (n === 0) return false;
+  chart.xs.splice(0, n);
+  let dropped = false;
+  for (const [symbol, ys] of chart.series) {
+    ys.splice(0, n);
+    if (ys.every((y) => y === null)) {
+      chart.series.delete(symbol);
+      dropped = true;
+    }
+  }
+  return dropped;
+}
+
+function chartData() {
+  return [chart.xs.slice(), ...[...chart.series.values()].map((ys) => ys.slice())];
+}
+
+function seriesColorVar(index) {
+  return `--series-${(index % SERIES_COLORS) + 1}`;
+}
+
+function renderPrices(prices) {
+  const list = $('prices');
+  const symbols = [...chart.series.keys()];
+  const items = symbols.map((symbol, index) => {
+    let item = list.querySelector(`li[data-symbol="${CSS.escape(symbol)}"]`);
+    if (!item) item = createPriceItem(symbol);
+    item.style.setProperty('--swatch', `var(${seriesColorVar(index)})`);
+    const price = prices.get(symbol);
+    if (price !== undefined) {
+      const previous = Number(item.dataset.price);
+      item.dataset.trend = price > previous ? 'up' : price < previous ? 'down' : 'flat';
+      item.dataset.price = String(price);
+      item.querySelector('.price').textContent = price.toFixed(2);
+    }
+    return item;
+  });
+  list.replaceChildren(...items);
+}
+
+function createPriceItem(symbol) {
+  const item = document.createElement('li');
+  item.dataset.symbol = symbol;
+  const name = document.createElement('span');
+  name.className = 'symbol';
+  name.textContent = symbol;
+  const price = document.createElement('span');
+  price.className = 'price';
+  item.append(name, ' ', price);
+  return item;
+}
+
+async function loadChartLibrary() {
+  try {
+    chart.UPlot = (await import('./vendor/uplot/uPlot.esm.js')).default;
+  } catch {
+    $('chart').replaceChildren(placeholder('Chart unavailable: uPlot could not be loaded.'));
+    return;
+  }
+  if (chart.series.size) buildChart();
+}
+
+function placeholder(text) {
+  const p = document.createElement('p');
+  p.className = 'placeholder';
+  p.textContent = text;
+  return p;
+}
+
+// Rebuilt rather than patched when the symbols or the colour scheme change: rare, and simpler.
+function buildChart() {
+  if (!chart.UPlot || chart.series.size === 0) return;
+  chart.plot?.destroy();
+  const el = $('chart');
+  el.replaceChildren();
+  const css = getComputedStyle(document.documentElement);
+  const color = (name) => css.getPropertyValue(name).trim();
+  const axis = {
+    stroke: color('--muted'),
+    grid: { stroke: color('--grid'), width: 1 },
+    ticks: { stroke: color('--grid'), width: 1 },
+  };
+  const symbols = [...chart.series.keys()];
+  chart.plot = new chart.UPlot(
+    {
+      width: el.clientWidth,
+      height: chartHeight(el),
+      legend: { show: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true, range: (_u, _min, max) => windowRange(max) } },
+      // One short label per tick: uPlot's default two-line date labels collide on a phone.
+      axes: [
+        {
+          ...axis,
+          space: 80,
+          values: (_u, ticks) => ticks.map((t) => clockFormat.format(t * 1000)),
+        },
+        { ...axis, size: 56 },
+      ],
+      series: [
+        {},
+        ...symbols.map((label, index) => ({
+          label,
+          stroke: color(seriesColorVar(index)),
+          width: 2,
+          points: { show: false },
+        })),
+      ],
+    },
+    chartData(),
+    el,
+  );
+}
+
+// A fixed-width window that slides with the newest point, rather than one that grows from the first.
+function windowRange(max) {
+  const end = Number.isFinite(max) ? max : Date.now() / 1000;
+  return [end - WINDOW_S, end];
+}
+
+function chartHeight(el) {
+  return el.clientWidth < 480 ? 220 : 300;
+}
+
+// Ticks arrive several times a second; drawing once per frame is plenty and idles in hidden tabs.
+function queueDraw() {
+  if (chart.drawQueued || !chart.plot) return;
+  chart.drawQueued = true;
+  requestAnimationFrame(() => {
+    chart.drawQueued = false;
+    chart.plot?.setData(chartData());
+  });
+}
+
+function watchChartSize() {
+  const el = $('chart');
+  let width = el.clientWidth;
+  new ResizeObserver(() => {
+    if (!chart.plot || el.clientWidth === width) return;
+    width = el.clientWidth;
+    chart.plot.setSize({ width, height: chartHeight(el) });
+  }).observe(el);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instances
+
+function onSystem(data) {
+  if (!isObject(data) || typeof data.instance !== 'string' || !data.instance) return;
+  let entry = systems.get(data.instance);
+  if (!entry) {
+    entry = { row: createSystemRow(data.instance) };
+    systems.set(data.instance, entry);
+    insertSystemRow(entry.row, data.instance);
+  }
+  entry.data = data;
+  entry.receivedAt = Date.now();
+  fillSystemRow(entry);
+  instanceView.latestSystem = data.instance;
+  renderInstance();
+}
+
+const SYSTEM_COLUMNS = [
+  ['CPU %', (d) => fixed(d.cpuPercent, 1)],
+  ['RSS MB', (d) => megabytes(d.rssBytes)],
+  ['Heap MB', (d) => megabytes(d.heapUsedBytes)],
+  ['Loop delay ms', (d) => fixed(d.eventLoopDelayMs, 1)],
+  ['Connections', (d) => (Number.isFinite(d.connections) ? String(d.connections) : '–')],
+];
+
+function createSystemRow(instance) {
+  const row = document.createElement('tr');
+  row.setAttribute('role', 'row');
+  row.dataset.instance = instance;
+  const name = document.createElement('th');
+  name.scope = 'row';
+  name.setAttribute('role', 'rowheader');
+  name.dataset.label = 'Instance';
+  name.textContent = instance;
+  row.append(name);
+  for (const [label] of [...SYSTEM_COLUMNS, ['Last update']]) {
+    const cell = document.createElement('td');
+    cell.setAttribute('role', 'cell');
+    cell.dataset.label = label;
+    if (label !== 'Last update') cell.className = 'num';
+    row.append(cell);
+  }
+  return row;
+}
+
+function insertSystemRow(row, instance) {
+  const body = $('system-rows');
+  body.querySelector('.empty')?.remove();
+  const next = [...body.rows].find((r) => r.dataset.instance > instance);
+  body.insertBefore(row, next ?? null);
+}
+
+function fillSystemRow({ row, data }) {
+  SYSTEM_COLUMNS.forEach(([, format], i) => {
+    row.cells[i + 1].textContent = format(data);
+  });
+  markStaleness(row, data, false);
+}
+
+// An instance that stops reporting (crashed, scaled in) stays listed, but visibly out of date.
+function markStaleness(row, data, stale) {
+  row.classList.toggle('is-stale', stale);
+  const updated = Number.isFinite(data.ts) ? clockFormat.format(data.ts) : '–';
+  row.cells[SYSTEM_COLUMNS.length + 1].textContent = stale ? `${updated} (stale)` : updated;
+}
+
+function refreshStaleness() {
+  const now = Date.now();
+  for (const { row, data, receivedAt } of systems.values()) {
+    const stale = now - receivedAt > STALE_MS;
+    if (stale !== row.classList.contains('is-stale')) markStaleness(row, data, stale);
+  }
+}
+
+function systemRows() {
+  const now = Date.now();
+  return [...systems.keys()].sort().map((instance) => {
+    const { data, receivedAt } = systems.get(instance);
+    return { ...data, receivedAt, stale: now - receivedAt > STALE_MS };
+  });
+}
+
+// Every instance's system events reach every client, so the latest one names this page's instance
+// only when there is a single instance; a ripple.hello from the server, if sent, is exact.
+function renderInstance() {
+  const { servedBy, latestSystem } = instanceView;
+  $('instance').textContent = servedBy ?? latestSystem ?? 'unknown';
+  const note = $('instance-note');
+  const ambiguous = !servedBy && systems.size > 1;
+  note.hidden = !ambiguous;
+  note.textContent = ambiguous ? `(latest of ${systems.size} reporting)` : '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event log
+
+function addLogEntry(topic, id, data) {
+  const entry = { time: Date.now(), topic, id, data };
+  eventLog.push(entry);
+  if (eventLog.length > LOG_SIZE) eventLog.shift();
+  if ($('log-pause').checked) return;
+  const body = $('log-rows');
+  body.prepend(logRow(entry));
+  while (body.rows.length > LOG_SIZE) body.lastElementChild.remove();
+}
+
+function renderLog() {
+  $('log-rows').replaceChildren(...eventLog.map(logRow).reverse());
+}
+
+function logRow({ time, topic, id, data }) {
+  const row = document.createElement('tr');
+  row.setAttribute('role', 'row');
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  const shown = text.length > LOG_DATA_CHARS ? `${text.slice(0, LOG_DATA_CHARS)}…` : text;
+  const cells = [
+    ['Time', logTimeFormat.format(time), 'time'],
+    ['Topic', topic, 'topic'],
+    ['Id', id || '–', 'id'],
+    ['Data', shown, 'data'],
+  ];
+  for (const [label, value, className] of cells) {
+    const cell = document.createElement('td');
+    cell.setAttribute('role', 'cell');
+    cell.dataset.label = label;
+    cell.className = className;
+    cell.textContent = value;
+    row.append(cell);
+  }
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The /async seed demo
+
+function runAsyncDemo() {
+  if (demo.status === 'running') return;
+  const button = $('async-run');
+  // aria-disabled rather than disabled, so keyboard focus stays on the button while it runs.
+  button.setAttribute('aria-disabled', 'true');
+  demo.status = 'running';
+  demo.messages = [];
+  $('async-log').replaceChildren();
+  $('async-status').textContent = 'Connecting to /async…';
+
+  const source = new EventSource('async');
+  const finish = (status, text) => {
+    if (demo.status !== 'running') return;
+    source.close();
+    demo.status = status;
+    $('async-status').textContent = text;
+    button.removeAttribute('aria-disabled');
+  };
+  source.addEventListener('open', () => {
+    $('async-status').textContent = 'Open, waiting for messages…';
+  });
+  source.addEventListener('message', (event) => {
+    const data = parseData(event.data);
+    demo.messages.push(data);
+    const item = document.createElement('li');
+    item.textContent = typeof data === 'string' ? data : JSON.stringify(data);
+    $('async-log').append(item);
+    // The server ends the stream after "end"; left open, EventSource would reconnect and rerun it.
+    if (isObject(data) && data.msg === 'end') finish('done', 'Received "end"; closed the stream.');
+  });
+  source.addEventListener('error', () =>
+    finish('failed', 'The stream failed before "end"; closed it.'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+function exposeDebugHandle() {
+  const copy = (v) => structuredClone(v);
+  window.ripple = Object.freeze({
+    get state() {
+      return conn.state;
+    },
+    get attempt() {
+      return conn.attempt;
+    },
+    get lastEventId() {
+      return conn.lastEventId;
+    },
+    get instance() {
+      return instanceView.servedBy ?? instanceView.latestSystem;
+    },
+    get topics() {
+      return [...TOPICS];
+    },
+    chartData,
+    symbols: () => [...chart.series.keys()],
+    systemRows,
+    log: () => copy(eventLog),
+    resets: () => copy(resets),
+    asyncDemo: () => copy(demo),
+  });
+}
+
+function start() {
+  $('stream-url').textContent = `/${streamUrl()}`;
+  $('conn-toggle').addEventListener('click', () =>
+    conn.state === 'closed' ? connect() : disconnect(),
+  );
+  $('reset-dismiss').addEventListener('click', () => {
+    $('reset-notice').hidden = true;
+  });
+  $('log-pause').addEventListener('change', (event) => {
+    if (!event.target.checked) renderLog();
+  });
+  $('async-run').addEventListener('click', runAsyncDemo);
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', buildChart);
+  setInterval(refreshStaleness, 1000);
+  watchChartSize();
+  exposeDebugHandle();
+  connect();
+  void loadChartLibrary();
+}
+
+start();
