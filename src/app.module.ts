@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
 import { HealthController } from './ops/health.controller.js';
+import { ProducersModule } from './producers/index.js';
 import { SseModule } from './sse/index.js';
 
 @Module({
@@ -17,6 +18,13 @@ import { SseModule } from './sse/index.js';
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,
         maxPayloadBytes: config.maxPayloadBytes,
+      }),
+    }),
+    ProducersModule.forRootAsync({
+      inject: [rippleConfig.KEY],
+      useFactory: (config: ConfigType<typeof rippleConfig>) => ({
+        enabled: config.producers,
+        instanceId: config.instanceId,
       }),
     }),
   ],

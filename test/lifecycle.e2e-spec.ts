@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import { SseHub } from '../src/sse/index.js';
-import { MemoryTransport } from '../src/sse/transport/memory-transport.js';
+import type { MemoryTransport } from '../src/sse/transport/memory-transport.js';
+import { TRANSPORT } from '../src/sse/transport/transport.interface.js';
 import { SseReader } from './utils/sse-reader.js';
 import { post, startApp, type TestApp } from './utils/test-app.js';
 
@@ -27,7 +28,7 @@ describe('connections come and go cleanly (e2e)', () => {
   beforeEach(async () => {
     t = await startApp({ RIPPLE_HEARTBEAT_MS: '200' });
     hub = t.app.get(SseHub);
-    transport = t.app.get(MemoryTransport);
+    transport = t.app.get<MemoryTransport>(TRANSPORT);
   });
   afterEach(async () => {
     await t.close();

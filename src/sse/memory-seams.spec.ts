@@ -2,11 +2,10 @@ import { describeHistoryContract } from '../../test/contracts/history.contract.j
 import type { MakeSeams } from '../../test/contracts/seams.js';
 import { describeTransportContract } from '../../test/contracts/transport.contract.js';
 import { MemoryHistory } from './history/memory-history.js';
-import { SSE_DEFAULTS } from './sse.constants.js';
 import { MemoryTransport } from './transport/memory-transport.js';
 
 const makeMemory: MakeSeams = ({ historySize }) => {
-  const history = new MemoryHistory({ ...SSE_DEFAULTS, historySize });
+  const history = new MemoryHistory(historySize);
   const transport = new MemoryTransport(history);
   return Promise.resolve({ transport, history, close: () => Promise.resolve() });
 };

@@ -11,7 +11,15 @@ import { BadRequestException } from '@nestjs/common';
 import { EMPTY, Observable, catchError, finalize, interval, share, type Subscriber } from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
-import { DATA_NOT_JSON, HUB_CLOSED, PAYLOAD_TOO_LARGE, STREAM_FAILED } from './sse.messages.js';
+import {
+  DATA_NOT_JSON,
+  HUB_CLOSED,
+  PAYLOAD_TOO_LARGE,
+  STREAMS_ENDING,
+  STREAMS_UNAVAILABLE,
+  STREAM_FAILED,
+  TRANSPORT_UNAVAILABLE,
+} from './sse.messages.js';
 import { resumableStream } from './stream/resumable-stream.js';
 import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
 import { InjectTransport, type Transport } from './transport/transport.interface.js';
@@ -50,6 +58,11 @@ export class SseHub implements BeforeApplicationShutdown {
     this.heartbeat$ = interval(options.heartbeatMs).pipe(share());
   }
 
+  /** Whether publishing and new streams work now (with Redis: whether Redis answers). */
+  get ready(): boolean {
+    return !this.closing && this.transport.available;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -82,7 +95,16 @@ export class SseHub implements BeforeApplicationShutdown {
         throw new PayloadTooLargeException(PAYLOAD_TOO_LARGE(bytes, this.options.maxPayloadBytes));
       }
     }
-    const stored = await this.transport.publish(topic, { type, data: text });
+    let stored;
+    try {
+      stored = await this.transport.publish(topic, { type, data: text });
+    } catch (err) {
+      // Never a 201 for an event that was not stored: the publisher must know to retry.
+      this.logger.warn(
+        `Publish to ${topic} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      throw new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
+    }
     this.stats.published(topic);
     return { topic, id: stored.id };
   }
@@ -95,6 +117,9 @@ export class SseHub implements BeforeApplicationShutdown {
     const checked = checkTopics(topics, this.options.maxTopicsPerConnection);
     if (this.closing) {
       throw new ServiceUnavailableException(HUB_CLOSED());
+    }
+    if (!this.transport.available) {
+      throw new ServiceUnavailableException(STREAMS_UNAVAILABLE());
     }
     const start =
       lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
@@ -136,6 +161,7 @@ export class SseHub implements BeforeApplicationShutdown {
   /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */
   beforeApplicationShutdown(): void {
     this.closing = true;
+    this.logger.log(STREAMS_ENDING(this.connections.size));
     // Completing removes the subscriber from the set; a Set iterates safely through deletions.
     for (const subscriber of this.connections) {
       subscriber.complete();

@@ -2,6 +2,10 @@
 export interface SseModuleOptions {
   /** `memory` (one process, the default) or `redis` (several instances). */
   transport?: 'memory' | 'redis';
+  /** Redis for the `redis` transport. Default redis://127.0.0.1:6379. */
+  redisUrl?: string;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisKeyPrefix?: string;
   /** Events kept per topic for resume. Default 1000. */
   historySize?: number;
   /** A comment goes out on a connection idle this long, in ms. Default 15000. */

@@ -7,6 +7,8 @@ export const SSE_OPTIONS = Symbol('RIPPLE_SSE_OPTIONS');
 
 export const SSE_DEFAULTS: ResolvedSseOptions = {
   transport: 'memory',
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisKeyPrefix: 'ripple:',
   historySize: 1000,
   heartbeatMs: 15_000,
   retryMs: 2000,

@@ -31,5 +31,14 @@ export const DATA_NOT_JSON = () => 'data is not a JSON value';
 
 export const HUB_CLOSED = () => 'Ripple is shutting down';
 
+export const TRANSPORT_UNAVAILABLE = () =>
+  'The event store is unreachable (Redis is down?); nothing was published: retry later';
+
+export const STREAMS_UNAVAILABLE = () =>
+  'The event store is unreachable (Redis is down?); retry later';
+
 export const STREAM_FAILED = (topics: string[]) =>
   `A stream of ${topics.join(', ')} ended on an error; the client will resume from its cursor`;
+
+export const STREAMS_ENDING = (count: number) =>
+  `Shutting down: ending ${count} open stream(s) so their clients reconnect`;

@@ -1,11 +1,18 @@
 import type { Provider } from '@nestjs/common';
-import { HISTORY } from './history/history.interface.js';
+import { HISTORY, type History } from './history/history.interface.js';
 import { MemoryHistory } from './history/memory-history.js';
+import { RedisHistory } from './history/redis-history.js';
+import { RedisConnections } from './redis/redis-connections.js';
+import { redisKeys } from './redis/redis-keys.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { SSE_DEFAULTS, SSE_OPTIONS } from './sse.constants.js';
 import type { ResolvedSseOptions, SseModuleOptions } from './sse-options.interface.js';
 import { MemoryTransport } from './transport/memory-transport.js';
+import { RedisTransport } from './transport/redis-transport.js';
 import { TRANSPORT } from './transport/transport.interface.js';
+
+/** The instance's Redis connections, when the transport is Redis; null otherwise. */
+export const REDIS_CONNECTIONS = Symbol('RIPPLE_REDIS_CONNECTIONS');
 
 /** Merges the defaults once, so no service has to. */
 export const optionsProvider: Provider = {
@@ -15,20 +22,35 @@ export const optionsProvider: Provider = {
     const defined = Object.fromEntries(
       Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
     );
-    const resolved = { ...SSE_DEFAULTS, ...defined } as ResolvedSseOptions;
-    if (resolved.transport !== 'memory') {
-      throw new Error(
-        `Ripple transport "${resolved.transport}" is not available in this version; use "memory"`,
-      );
-    }
-    return resolved;
+    return { ...SSE_DEFAULTS, ...defined } as ResolvedSseOptions;
   },
 };
 
-/** The seams, picked by the `transport` option. */
+/**
+ * The seams, picked by the `transport` option. Built by factories so that the memory transport
+ * never opens a Redis connection; Nest still runs the lifecycle hooks of what they return.
+ */
 export const seamProviders: Provider[] = [
-  MemoryHistory,
-  MemoryTransport,
-  { provide: HISTORY, useExisting: MemoryHistory },
-  { provide: TRANSPORT, useExisting: MemoryTransport },
+  {
+    provide: REDIS_CONNECTIONS,
+    inject: [SSE_OPTIONS],
+    useFactory: (options: ResolvedSseOptions) =>
+      options.transport === 'redis' ? new RedisConnections(options.redisUrl) : null,
+  },
+  {
+    provide: HISTORY,
+    inject: [SSE_OPTIONS, REDIS_CONNECTIONS],
+    useFactory: (options: ResolvedSseOptions, redis: RedisConnections | null): History =>
+      redis
+        ? new RedisHistory(redis, redisKeys(options.redisKeyPrefix))
+        : new MemoryHistory(options.historySize),
+  },
+  {
+    provide: TRANSPORT,
+    inject: [SSE_OPTIONS, HISTORY, REDIS_CONNECTIONS],
+    useFactory: (options: ResolvedSseOptions, history: History, redis: RedisConnections | null) =>
+      redis
+        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize)
+        : new MemoryTransport(history as MemoryHistory),
+  },
 ];

@@ -1,7 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { compareEventIds, nextEventId } from '../wire/event-id.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
-import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
 import type { History, HistoryRead } from './history.interface.js';
 
 /** One topic's retained events: a window over an array that is compacted now and then. */
@@ -52,12 +50,11 @@ class TopicLog {
  * issued before a restart is recognised as one whose events are gone, rather than taken as a
  * position in the new history.
  */
-@Injectable()
 export class MemoryHistory implements History {
   private readonly logs = new Map<string, TopicLog>();
   private readonly floor = `${Date.now()}-0`;
 
-  constructor(@Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions) {}
+  constructor(private readonly historySize: number) {}
 
   /** Stores an event and gives it its id. Only the memory transport writes here. */
   append(topic: string, event: OutgoingEvent, now = Date.now()): TopicEvent {
@@ -73,7 +70,7 @@ export class MemoryHistory implements History {
       data: event.data,
       publishedAt: now,
     };
-    log.append(stored, this.options.historySize);
+    log.append(stored, this.historySize);
     return stored;
   }
 

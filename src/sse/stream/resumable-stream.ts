@@ -24,12 +24,15 @@ export interface ResumableStreamDeps {
 /** Where one topic of a connection stands while it joins history and live. */
 interface TopicJoin {
   topic: string;
-  /** Live events that arrived before the history read ended; null once joined. */
+  /** Live events that arrived while history was being read; null once joined. */
   buffer: TopicEvent[] | null;
   /** The id of the last event delivered (or the starting position). */
   last: string;
   /** Set once a live event newer than everything from history passed: order is the transport's. */
   inOrder: boolean;
+  subscribed: boolean;
+  /** The transport resubscribed while a read was under way: read history once more after it. */
+  readAgain: boolean;
 }
 
 /**
@@ -50,6 +53,8 @@ export function resumableStream(
       buffer: [],
       last: '',
       inOrder: false,
+      subscribed: false,
+      readAgain: false,
     }));
     let waitingForLive = joins.length;
     let sentSinceTick = false;
@@ -64,6 +69,22 @@ export function resumableStream(
       join.last = event.id;
       positions.set(join.topic, event.id);
       send(topicMessage(event, encodeCursor(positions)));
+    };
+
+    /** Sends the held live events newer than what history gave, then lets live through. */
+    const drain = (j: TopicJoin) => {
+      const held = j.buffer ?? [];
+      j.buffer = null;
+      j.inOrder = false;
+      for (const event of held) {
+        if (compareEventIds(event.id, j.last) > 0) {
+          deliver(j, event);
+        }
+      }
+      if (j.readAgain) {
+        j.readAgain = false;
+        rejoin(j);
+      }
     };
 
     const join = async () => {
@@ -93,16 +114,34 @@ export function resumableStream(
           deliver(joins[index], event);
         }
       });
-      for (const j of joins) {
-        const held = j.buffer ?? [];
-        j.buffer = null;
-        for (const event of held) {
-          if (compareEventIds(event.id, j.last) > 0) {
+      joins.forEach(drain);
+      open = true;
+    };
+
+    /** After the transport lost its subscription: what it missed is in history. */
+    const rejoin = (j: TopicJoin) => {
+      if (j.buffer) {
+        j.readAgain = true;
+        return;
+      }
+      j.buffer = [];
+      deps.history
+        .readAfter(j.topic, j.last)
+        .then((read) => {
+          if (subscriber.closed) {
+            return;
+          }
+          if (read.gap) {
+            j.last = read.head;
+            positions.set(j.topic, read.head);
+            send(resetMessage(read.gap, [j.topic], encodeCursor(positions)));
+          }
+          for (const event of read.events) {
             deliver(j, event);
           }
-        }
-      }
-      open = true;
+          drain(j);
+        })
+        .catch((err: unknown) => subscriber.error(err));
     };
 
     for (const j of joins) {
@@ -110,8 +149,13 @@ export function resumableStream(
         deps.transport.subscribe(j.topic).subscribe({
           next: (signal) => {
             if (signal === SUBSCRIBED) {
-              if (--waitingForLive === 0) {
-                join().catch((err: unknown) => subscriber.error(err));
+              if (j.subscribed) {
+                rejoin(j);
+              } else {
+                j.subscribed = true;
+                if (--waitingForLive === 0) {
+                  join().catch((err: unknown) => subscriber.error(err));
+                }
               }
             } else if (j.buffer) {
               j.buffer.push(signal);

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 import { MemoryHistory } from '../history/memory-history.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
@@ -8,10 +7,11 @@ import { SUBSCRIBED, type Transport, type TransportSignal } from './transport.in
  * One process: storing and fanning out happen in the same synchronous step, so every subscriber
  * sees history and live in one order.
  */
-@Injectable()
 export class MemoryTransport implements Transport {
   /** Only topics with subscribers have a Subject; the last one to leave removes it. */
   private readonly feeds = new Map<string, { subject: Subject<TopicEvent>; count: number }>();
+
+  readonly available = true;
 
   constructor(private readonly history: MemoryHistory) {}
 

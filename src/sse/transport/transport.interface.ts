@@ -22,6 +22,12 @@ export type TransportSignal = TopicEvent | typeof SUBSCRIBED;
 export interface Transport {
   /** Assigns the id, stores the event in history and makes it live, as one step. */
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent>;
-  /** The topic's live events, preceded by SUBSCRIBED; shared by all local subscribers of a topic. */
+  /**
+   * The topic's live events, preceded by SUBSCRIBED; shared by all local subscribers of a topic.
+   * SUBSCRIBED comes again after the transport lost and regained its subscription: what was
+   * published in between is only in history.
+   */
   subscribe(topic: string): Observable<TransportSignal>;
+  /** Whether the transport can take publishes and new subscribers now. */
+  readonly available: boolean;
 }

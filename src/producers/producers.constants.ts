@@ -1,0 +1,5 @@
+/** How long the runner waits before subscribing again to a `produce$()` that failed. */
+export const PRODUCER_RESTART_DELAY_MS = 1000;
+
+/** Producers take leader locks under this prefix, so other users of the lock cannot collide. */
+export const PRODUCER_LOCK_PREFIX = 'producer:';

@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+import type { RedisConnections } from '../redis/redis-connections.js';
+import type { RedisKeys } from '../redis/redis-keys.js';
+import { READ_SCRIPT } from '../redis/redis-scripts.js';
+import type { TopicEvent } from '../topic-event.interface.js';
+import { compareEventIds } from '../wire/event-id.js';
+import type { History, HistoryRead } from './history.interface.js';
+
+type StreamEntry = [id: string, fields: string[]];
+type ReadReply = [last: string, deleted: string, entries: StreamEntry[]];
+
+interface ReadCommand {
+  rippleRead(key: string, after: string): Promise<ReadReply>;
+}
+
+/** History in Redis streams, one per topic; the publish script writes them. */
+export class RedisHistory implements History {
+  private readonly redis: Redis & ReadCommand;
+
+  constructor(
+    connections: RedisConnections,
+    private readonly keys: RedisKeys,
+  ) {
+    connections.command.defineCommand('rippleRead', { numberOfKeys: 1, lua: READ_SCRIPT });
+    this.redis = connections.command as Redis & ReadCommand;
+  }
+
+  async head(topic: string): Promise<string> {
+    const [last] = await this.redis.rippleRead(this.keys.log(topic), '');
+    return last;
+  }
+
+  async readAfter(topic: string, after: string): Promise<HistoryRead> {
+    const [head, deleted, entries] = await this.redis.rippleRead(this.keys.log(topic), after);
+    if (compareEventIds(after, head) > 0) {
+      return { events: [], head, gap: 'unknown-position' };
+    }
+    if (compareEventIds(after, deleted) < 0) {
+      return { events: [], head, gap: 'trimmed' };
+    }
+    return { events: entries.map((entry) => toEvent(topic, entry)), head };
+  }
+}
+
+function toEvent(topic: string, [id, fields]: StreamEntry): TopicEvent {
+  let data = '';
+  let type: string | undefined;
+  let publishedAt = 0;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1];
+    if (fields[i] === 'd') {
+      data = value;
+    } else if (fields[i] === 't') {
+      type = value === '' ? undefined : value;
+    } else if (fields[i] === 'p') {
+      publishedAt = Number(value);
+    }
+  }
+  return { topic, id, type, data, publishedAt };
+}

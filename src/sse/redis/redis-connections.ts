@@ -1,0 +1,87 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * The instance's two Redis connections: one for commands, one for subscriptions (a connection in
+ * subscriber mode takes no other command). Every part of Ripple that needs Redis shares them.
+ */
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnections.name);
+  readonly command: Redis;
+  readonly subscriber: Redis;
+  private readonly down = new Set<string>();
+  private readonly recoveredListeners = new Set<() => void>();
+  private closed = false;
+
+  constructor(url: string) {
+    const common: RedisOptions = {
+      // Redis's own retry: capped exponential backoff, forever; errors are logged once per outage.
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
+    };
+    this.command = new Redis(url, {
+      ...common,
+      connectionName: 'ripple:command',
+      // While Redis is away a publish must fail at once (503), not wait in a queue.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    this.subscriber = new Redis(url, {
+      ...common,
+      connectionName: 'ripple:subscriber',
+      // RESP2 keeps a subscriber connection in the classic subscriber mode.
+      protocol: 2,
+      maxRetriesPerRequest: null,
+    });
+    this.watch('command', this.command);
+    this.watch('subscriber', this.subscriber);
+  }
+
+  /** Both connections are up. */
+  get ready(): boolean {
+    return this.command.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /** Calls `listener` each time the subscriber connection is back after an outage. */
+  onSubscriberRecovered(listener: () => void): () => void {
+    this.recoveredListeners.add(listener);
+    return () => this.recoveredListeners.delete(listener);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    this.recoveredListeners.clear();
+    await Promise.all([quit(this.command), quit(this.subscriber)]);
+  }
+
+  private watch(name: string, client: Redis): void {
+    client.on('error', (err: Error) => {
+      if (!this.down.has(name) && !this.closed) {
+        this.down.add(name);
+        this.logger.error(`Redis ${name} connection lost: ${err.message}; retrying`);
+      }
+    });
+    client.on('ready', () => {
+      if (this.down.delete(name)) {
+        this.logger.log(`Redis ${name} connection restored`);
+        if (client === this.subscriber) {
+          this.recoveredListeners.forEach((listener) => listener());
+        }
+      }
+    });
+    client.on('close', () => {
+      if (!this.closed && !this.down.has(name)) {
+        this.down.add(name);
+        this.logger.error(`Redis ${name} connection closed; retrying`);
+      }
+    });
+  }
+}
+
+async function quit(client: Redis): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    // Not connected: nothing to say goodbye to.
+    client.disconnect();
+  }
+}

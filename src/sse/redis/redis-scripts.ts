@@ -1,0 +1,55 @@
+/**
+ * Lua run by Redis, so that each step is atomic on the server.
+ *
+ * PUBLISH_SCRIPT: KEYS[1] the topic's stream, KEYS[2] its channel; ARGV: max length, data, type
+ * ('' for none), publishedAt. Appends, trims to the bound, then publishes the envelope with the id
+ * the stream gave, in the same step: every instance receives a topic's events in id order.
+ *
+ * It trims with XDEL rather than MAXLEN because only XDEL records the stream's
+ * max-deleted-entry-id (Redis 7), which is how a read knows that a position has fallen off.
+ */
+export const PUBLISH_SCRIPT = `
+local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[2], 't', ARGV[3], 'p', ARGV[4])
+local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
+if excess > 0 then
+  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
+  for i = 1, #old do
+    redis.call('XDEL', KEYS[1], old[i][1])
+  end
+end
+redis.call('PUBLISH', KEYS[2], '1\\n' .. id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
+return id
+`;
+
+/**
+ * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none).
+ * Returns { last id, id of the last event trimmed away, entries after the position }, read in one
+ * step so that the three agree. Entries are read only when the position lies between the two:
+ * outside, the caller resets, and XRANGE would refuse an id past 64 bits anyway. Ids are compared
+ * as canonical decimal strings (by length, then bytewise), as Lua numbers lose precision past 2^53.
+ */
+export const READ_SCRIPT = `
+local function cmp(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  if #ams ~= #bms then return #ams < #bms and -1 or 1 end
+  if ams ~= bms then return ams < bms and -1 or 1 end
+  if #aseq ~= #bseq then return #aseq < #bseq and -1 or 1 end
+  if aseq ~= bseq then return aseq < bseq and -1 or 1 end
+  return 0
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return { '0-0', '0-0', {} }
+end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, deleted = '0-0', '0-0'
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+end
+local entries = {}
+if ARGV[1] ~= '' and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
+  entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')
+end
+return { last, deleted, entries }
+`;
