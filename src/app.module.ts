@@ -13,6 +13,8 @@ import { SseModule } from './sse/index.js';
       inject: [rippleConfig.KEY],
       useFactory: (config: ConfigType<typeof rippleConfig>) => ({
         transport: config.transport,
+        redisUrl: config.redisUrl,
+        redisKeyPrefix: config.redisPrefix,
         historySize: config.historySize,
         heartbeatMs: config.heartbeatMs,
         retryMs: config.retryMs,

@@ -26,6 +26,11 @@ export const rippleEnvSchema = z.object({
   HOST: z.string().min(1).optional(),
   RIPPLE_TRANSPORT: z.enum(['memory', 'redis']).default('memory'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  RIPPLE_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64')
+    .default('ripple:'),
+  RIPPLE_LEADER_LEASE_MS: int(1000, 600_000).default(10_000),
   RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(1000),
   RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
@@ -42,6 +47,8 @@ export interface RippleConfig {
   host?: string;
   transport: 'memory' | 'redis';
   redisUrl: string;
+  redisPrefix: string;
+  leaderLeaseMs: number;
   historySize: number;
   heartbeatMs: number;
   retryMs: number;
@@ -75,6 +82,8 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     host: e.HOST,
     transport: e.RIPPLE_TRANSPORT,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.RIPPLE_REDIS_PREFIX,
+    leaderLeaseMs: e.RIPPLE_LEADER_LEASE_MS,
     historySize: e.RIPPLE_HISTORY_SIZE,
     heartbeatMs: e.RIPPLE_HEARTBEAT_MS,
     retryMs: e.RIPPLE_RETRY_MS,

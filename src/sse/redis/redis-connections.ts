@@ -1,11 +1,14 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
+
+/** How long the start waits for Redis before going on without it. */
+const STARTUP_WAIT_MS = 5000;
 
 /**
  * The instance's two Redis connections: one for commands, one for subscriptions (a connection in
  * subscriber mode takes no other command). Every part of Ripple that needs Redis shares them.
  */
-export class RedisConnections implements OnApplicationShutdown {
+export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnections.name);
   readonly command: Redis;
   readonly subscriber: Redis;
@@ -39,6 +42,24 @@ export class RedisConnections implements OnApplicationShutdown {
   /** Both connections are up. */
   get ready(): boolean {
     return this.command.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /**
+   * Resolves once both connections are up, or after `timeoutMs` regardless: a Redis that is down at
+   * start must not keep the service from starting (it reports not ready, and recovers).
+   */
+  async whenReady(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ready && Date.now() < deadline && !this.closed) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return this.ready;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!(await this.whenReady(STARTUP_WAIT_MS))) {
+      this.logger.error(`Redis is not reachable yet; starting anyway, not ready until it is`);
+    }
   }
 
   /** Calls `listener` each time the subscriber connection is back after an outage. */

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { parseEnvelope } from '../redis/envelope.js';
 import type { RedisConnections } from '../redis/redis-connections.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { PUBLISH_SCRIPT } from '../redis/redis-scripts.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
-import { SUBSCRIBED, type Transport, type TransportSignal } from './transport.interface.js';
+import { TopicFeeds, type Feed } from './topic-feeds.js';
+import type { Transport, TransportSignal } from './transport.interface.js';
 
 interface PublishCommand {
   ripplePublish(
@@ -19,14 +20,6 @@ interface PublishCommand {
   ): Promise<string>;
 }
 
-/** A topic this instance listens to: one Redis subscription, however many local subscribers. */
-interface Feed {
-  subject: Subject<TransportSignal>;
-  count: number;
-  /** The Redis subscription is confirmed; new local subscribers get SUBSCRIBED at once. */
-  live: boolean;
-}
-
 /**
  * Events through Redis: the publish script stores and publishes in one step, and every instance,
  * the publisher's included, serves its clients from its subscription, so all see one order and
@@ -34,7 +27,14 @@ interface Feed {
  */
 export class RedisTransport implements Transport {
   private readonly logger = new Logger(RedisTransport.name);
-  private readonly feeds = new Map<string, Feed>();
+  private readonly feeds = new TopicFeeds({
+    open: (feed) => this.listen(feed),
+    // Commands on one connection run in order, so a later SUBSCRIBE of the topic wins.
+    close: (topic) =>
+      void this.connections.subscriber.unsubscribe(this.keys.live(topic)).catch((err: Error) => {
+        this.logger.warn(`Could not unsubscribe from ${topic}: ${err.message}`);
+      }),
+  });
   private readonly redis: Redis & PublishCommand;
   private malformedLogged = false;
 
@@ -50,7 +50,7 @@ export class RedisTransport implements Transport {
     );
     // Events published while the subscription was down never reach it: SUBSCRIBED again tells
     // every stream to read them from history.
-    connections.onSubscriberRecovered(() => this.resubscribeAll());
+    connections.onSubscriberRecovered(() => this.feeds.reopenAll());
   }
 
   get available(): boolean {
@@ -71,65 +71,24 @@ export class RedisTransport implements Transport {
   }
 
   subscribe(topic: string): Observable<TransportSignal> {
-    return new Observable<TransportSignal>((subscriber) => {
-      let feed = this.feeds.get(topic);
-      if (!feed) {
-        feed = { subject: new Subject<TransportSignal>(), count: 0, live: false };
-        this.feeds.set(topic, feed);
-        this.listen(topic, feed);
-      }
-      feed.count++;
-      const subscription = feed.subject.subscribe(subscriber);
-      if (feed.live) {
-        subscriber.next(SUBSCRIBED);
-      }
-      const joined = feed;
-      return () => {
-        subscription.unsubscribe();
-        if (--joined.count === 0 && this.feeds.get(topic) === joined) {
-          this.feeds.delete(topic);
-          // Commands on one connection run in order, so a later SUBSCRIBE of the topic wins.
-          this.connections.subscriber.unsubscribe(this.keys.live(topic)).catch((err: Error) => {
-            this.logger.warn(`Could not unsubscribe from ${topic}: ${err.message}`);
-          });
-        }
-      };
-    });
+    return this.feeds.observe(topic);
   }
 
   /** Topics with at least one local subscriber, for tests of teardown. */
   get subscribedTopics(): string[] {
-    return [...this.feeds.keys()];
+    return this.feeds.topics;
   }
 
-  private listen(topic: string, feed: Feed): void {
-    this.connections.subscriber.subscribe(this.keys.live(topic)).then(
-      () => {
-        if (this.feeds.get(topic) === feed) {
-          feed.live = true;
-          feed.subject.next(SUBSCRIBED);
-        }
-      },
-      (err: Error) => {
-        if (this.feeds.get(topic) === feed) {
-          this.feeds.delete(topic);
-          feed.subject.error(err);
-        }
-      },
+  private listen(feed: Feed): void {
+    this.connections.subscriber.subscribe(this.keys.live(feed.topic)).then(
+      () => this.feeds.markLive(feed),
+      (err: unknown) => this.feeds.fail(feed, err),
     );
-  }
-
-  private resubscribeAll(): void {
-    for (const [topic, feed] of this.feeds) {
-      feed.live = false;
-      this.listen(topic, feed);
-    }
   }
 
   private onMessage(channel: string, message: string): void {
     const topic = this.keys.topicOf(channel);
-    const feed = topic === undefined ? undefined : this.feeds.get(topic);
-    if (!topic || !feed) {
+    if (topic === undefined || !this.feeds.has(topic)) {
       return;
     }
     const event = parseEnvelope(topic, message);
@@ -141,6 +100,6 @@ export class RedisTransport implements Transport {
       }
       return;
     }
-    feed.subject.next(event);
+    this.feeds.deliver(event);
   }
 }
