@@ -14,6 +14,14 @@ export default {
   projects: [
     { ...esm, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...esm, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // The page in Chromium (/usr/bin/chromium); skipped with a warning where it is missing, but
+    // never under CI=true (test/utils/chromium.ts).
+    {
+      ...esm,
+      displayName: 'browser',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+    },
   ],
   testTimeout: 20000,
 };

@@ -6,28 +6,43 @@
 //   ripple.attempt       failed connection attempts since the stream was last open
 //   ripple.lastEventId   cursor of the last event received ('' before the first)
 //   ripple.instance      the instance shown as serving this page, or null
-//   ripple.topics        the topics subscribed to
+//   ripple.topics        the topics subscribed to (the topic box changes them)
+//   ripple.states()      the last 50 state changes, oldest first: { state, at }
 //   ripple.chartData()   the arrays given to uPlot: [x (epoch seconds), ...one per symbol]
 //   ripple.symbols()     the series labels, in chartData() order
 //   ripple.systemRows()  latest system figures per instance, sorted by instance
-//   ripple.log()         the last 100 events, oldest first: { time, topic, id, data }
+//   ripple.log()         the last 100 events, oldest first: { time, topic, type, id, cursor, data }
+//                        (id: the event's own id, '' when the cursor does not tell; cursor: the
+//                        connection's whole cursor, as sent in the frame's id: field)
 //   ripple.resets()      the payloads of every ripple.reset received
+//   ripple.resumes()     every reopen after a drop: { droppedAt, openedAt, caughtUp, resetTopics }
+//                        (caughtUp: events published before the reopen, null when untimed)
 //   ripple.asyncDemo()   { status: 'idle' | 'running' | 'done' | 'failed', messages }
 
 const DEFAULT_TOPICS = ['clock', 'ticker', 'system'];
 const TOPIC_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const EVENT_ID_RE = /^\d{1,20}-\d{1,20}$/;
+const RESERVED_PREFIX = 'ripple.';
+const RESET_TYPE = 'ripple.reset';
+// The server's default RIPPLE_MAX_TOPICS_PER_CONNECTION; a longer list would be refused.
+const MAX_TOPICS = 32;
 const WINDOW_S = 120;
 const LOG_SIZE = 100;
 const LOG_DATA_CHARS = 240;
 const STALE_MS = 5000;
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 30000;
+const RESUME_WINDOW_MS = 1500;
+const STATES_KEPT = 50;
 const SERIES_COLORS = 6;
 
 const $ = (id) => document.getElementById(id);
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const fixed = (v, digits) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const megabytes = (bytes) => fixed(bytes / 1048576, 1);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+// Ripple's own events (ripple.reset) are named ripple.*; a topic of that name would pass for one.
+const isReserved = (name) => name.startsWith(RESERVED_PREFIX);
 
 const clockFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -44,29 +59,47 @@ const logTimeFormat = new Intl.DateTimeFormat(undefined, {
 });
 
 // A page opened as /?topic=a&topic=b watches those topics instead, handy for custom publishers.
-const TOPICS = (() => {
+let topics = (() => {
   const asked = new URLSearchParams(location.search).getAll('topic');
-  const valid = [...new Set(asked.filter((t) => TOPIC_RE.test(t)))];
-  return valid.length ? valid : DEFAULT_TOPICS;
+  const valid = [...new Set(asked.filter((t) => TOPIC_RE.test(t) && !isReserved(t)))];
+  return valid.length ? valid.slice(0, MAX_TOPICS) : DEFAULT_TOPICS;
 })();
+// Event types heard besides the topics' own: those the publish form posts with.
+const extraTypes = new Set();
 
-const conn = { source: null, state: 'closed', attempt: 0, lastEventId: '', retryTimer: 0 };
+const conn = {
+  source: null,
+  state: 'closed',
+  attempt: 0,
+  lastEventId: '',
+  retryTimer: 0,
+  // The cursor of the last event, parsed: topic -> id of the last event seen on it.
+  positions: new Map(),
+  // A lower bound of (server clock - page clock): the largest (publish time - arrival time) seen.
+  offsetMs: -Infinity,
+  // When the open stream was lost (0 while nothing was lost), and the catch-up being counted.
+  droppedAt: 0,
+  resume: null,
+};
+const states = [];
 const chart = { UPlot: null, plot: null, xs: [], series: new Map(), drawQueued: false, gap: false };
 const systems = new Map(); // instance -> { data, receivedAt, row }
 const instanceView = { servedBy: null, latestSystem: null };
 const eventLog = [];
+const log = { held: 0 };
 const resets = [];
+const resumes = [];
 const demo = { status: 'idle', messages: [] };
 
 // ---------------------------------------------------------------------------------------------
 // Connection
 
-function streamUrl() {
+function streamUrl(withCursor = true) {
   const params = new URLSearchParams();
-  for (const topic of TOPICS) params.append('topic', topic);
+  for (const topic of topics) params.append('topic', topic);
   // A new EventSource cannot send a Last-Event-ID header, so a manual reconnect passes the cursor
   // in the query; the browser's own reconnects send the header, which the server must prefer.
-  if (conn.lastEventId) params.set('lastEventId', conn.lastEventId);
+  if (withCursor && conn.lastEventId) params.set('lastEventId', conn.lastEventId);
   return `events?${params}`;
 }
 
@@ -75,26 +108,59 @@ function connect() {
   const source = new EventSource(streamUrl());
   conn.source = source;
   setState(conn.attempt > 0 ? 'reconnecting' : 'connecting');
-  source.addEventListener('open', () => {
-    conn.attempt = 0;
-    setState('open');
-  });
+  source.addEventListener('open', () => onStreamOpen(source));
   source.addEventListener('error', () => onStreamError(source));
   // Events carry their topic (or a publisher's type) as the event name, so onmessage sees none.
-  const types = new Set([...TOPICS, ...HANDLERS.keys(), 'message']);
-  for (const type of types) source.addEventListener(type, onStreamEvent);
+  for (const type of listenedTypes()) source.addEventListener(type, onStreamEvent);
+}
+
+function listenedTypes() {
+  return new Set([...topics, ...HANDLERS.keys(), ...extraTypes, 'message']);
+}
+
+/** Hears events of `type` from now on, on this connection and the next ones. */
+function listenFor(type) {
+  if (listenedTypes().has(type)) return;
+  extraTypes.add(type);
+  conn.source?.addEventListener(type, onStreamEvent);
 }
 
 function disconnect() {
   clearTimeout(conn.retryTimer);
+  noteDrop();
   conn.source?.close();
   conn.source = null;
   conn.attempt = 0;
   setState('closed');
 }
 
+/** Streams `next` instead: a new connection that resumes the topics kept, and starts the others live. */
+function subscribe(next) {
+  clearTimeout(conn.retryTimer);
+  conn.source?.close();
+  conn.source = null;
+  conn.positions = new Map([...conn.positions].filter(([topic]) => next.includes(topic)));
+  conn.lastEventId = encodeCursor(conn.positions);
+  if (conn.resume) finishResume();
+  topics = next;
+  conn.attempt = 0;
+  const query = new URLSearchParams(topics.map((topic) => ['topic', topic]));
+  const isDefault = topics.join() === DEFAULT_TOPICS.join();
+  history.replaceState(null, '', isDefault ? location.pathname : `?${query}`);
+  $('stream-url').textContent = `/${streamUrl(false)}`;
+  connect();
+}
+
+function onStreamOpen(source) {
+  if (source !== conn.source) return;
+  conn.attempt = 0;
+  if (conn.droppedAt) startResume();
+  setState('open');
+}
+
 function onStreamError(source) {
   if (source !== conn.source) return;
+  noteDrop();
   conn.attempt += 1;
   if (source.readyState === EventSource.CONNECTING) {
     setState('reconnecting');
@@ -109,8 +175,16 @@ function onStreamError(source) {
   setState('reconnecting', delay);
 }
 
+/** Remembers when an open stream was lost, so that its reopening can say what it caught up. */
+function noteDrop() {
+  if (conn.resume) finishResume();
+  if (conn.state === 'open') conn.droppedAt = Date.now();
+}
+
 function setState(state, retryInMs = 0) {
   conn.state = state;
+  states.push({ state, at: Date.now() });
+  if (states.length > STATES_KEPT) states.shift();
   $('conn-state').dataset.state = state;
   $('conn-state-text').textContent = stateLabel(state, retryInMs);
   $('conn-toggle').textContent = state === 'closed' ? 'Connect' : 'Disconnect';
@@ -125,21 +199,137 @@ function stateLabel(state, retryInMs) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Cursors and catching up
+//
+// The id: of every frame is the connection's whole cursor, `topic=id,topic=id`; the pair that
+// changed since the previous frame is the event's own id, `<publish time in ms>-<seq>`.
+
+function parseCursor(text) {
+  const positions = new Map();
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    const topic = pair.slice(0, eq);
+    const id = pair.slice(eq + 1);
+    if (eq < 1 || !TOPIC_RE.test(topic) || !EVENT_ID_RE.test(id)) return null;
+    positions.set(topic, id);
+  }
+  return positions;
+}
+
+function encodeCursor(positions) {
+  return [...positions].map(([topic, id]) => `${topic}=${id}`).join(',');
+}
+
+/** The topic and id of the event a frame carries, or null when its cursor does not tell. */
+function ownPosition(type, cursor) {
+  const next = cursor ? parseCursor(cursor) : null;
+  if (!next) return null;
+  const changed = [...next].filter(([topic, id]) => conn.positions.get(topic) !== id);
+  conn.positions = next;
+  // A reset moves the cursor of the topics it names; it is no event of theirs.
+  if (type === RESET_TYPE) return null;
+  const own =
+    changed.find(([topic]) => topic === type) ?? (changed.length === 1 ? changed[0] : null);
+  return own ? { topic: own[0], id: own[1] } : null;
+}
+
+function publishTime(id) {
+  return id ? Number(id.slice(0, id.indexOf('-'))) : NaN;
+}
+
+// After a reopen, the server first sends what was published while the page was away, then live
+// events. It does not mark where one ends, so the page tells them apart by publish time: an event
+// counts as caught up when it was published before the reopen, on the server's clock. The page
+// knows that clock only up to offsetMs, a lower bound (no event arrives before it is published),
+// which makes the count never too high; without any event timed before the drop, it gives none.
+function startResume() {
+  const openedAt = Date.now();
+  conn.resume = {
+    droppedAt: conn.droppedAt,
+    openedAt,
+    timed: Number.isFinite(conn.offsetMs),
+    caughtUp: 0,
+    resetTopics: [],
+    timer: setTimeout(finishResume, RESUME_WINDOW_MS),
+  };
+  conn.droppedAt = 0;
+}
+
+function countCatchUp(type, publishedAt, data) {
+  const resume = conn.resume;
+  if (!resume) return;
+  if (type === RESET_TYPE) {
+    if (isObject(data) && Array.isArray(data.topics)) resume.resetTopics.push(...data.topics);
+    return;
+  }
+  if (!Number.isFinite(publishedAt)) return;
+  if (resume.timed && publishedAt >= resume.openedAt + conn.offsetMs) {
+    finishResume();
+    return;
+  }
+  resume.caughtUp += 1;
+}
+
+function finishResume() {
+  const resume = conn.resume;
+  if (!resume) return;
+  conn.resume = null;
+  clearTimeout(resume.timer);
+  const entry = {
+    droppedAt: resume.droppedAt,
+    openedAt: resume.openedAt,
+    caughtUp: resume.timed ? resume.caughtUp : null,
+    resetTopics: [...new Set(resume.resetTopics)],
+  };
+  resumes.push(entry);
+  showResumeNotice(entry);
+}
+
+function showResumeNotice({ droppedAt, openedAt, caughtUp, resetTopics }) {
+  const resumed = topics.filter((topic) => !resetTopics.includes(topic));
+  // When nothing could be resumed, the reset notice says all there is to say.
+  if (resumed.length === 0) return;
+  const away = openedAt - droppedAt;
+  const after = `after ${away < 1000 ? 'less than a second' : `${Math.round(away / 1000)} s`} away`;
+  let text = `Reconnected ${after}`;
+  if (caughtUp === null) text += '.';
+  else if (caughtUp === 0) text += '; nothing was missed.';
+  else text += `, and caught up ${plural(caughtUp, 'event')} published meanwhile.`;
+  if (resetTopics.length) text += ` Not resumed: ${resetTopics.join(', ')} (see above).`;
+  $('resume-text').textContent = text;
+  $('resume-notice').hidden = false;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events
 
 const HANDLERS = new Map([
   ['clock', onClock],
   ['ticker', onTicker],
   ['system', onSystem],
-  ['ripple.reset', onReset],
+  [RESET_TYPE, onReset],
   // Optional: lets the server say which instance holds this connection (see renderInstance).
   ['ripple.hello', onHello],
 ]);
 
 function onStreamEvent(event) {
+  const receivedAt = Date.now();
+  const own = ownPosition(event.type, event.lastEventId);
   if (event.lastEventId) conn.lastEventId = event.lastEventId;
+  const publishedAt = publishTime(own?.id);
+  if (Number.isFinite(publishedAt)) {
+    conn.offsetMs = Math.max(conn.offsetMs, publishedAt - receivedAt);
+  }
   const data = parseData(event.data);
-  addLogEntry(event.type, event.lastEventId, data);
+  countCatchUp(event.type, publishedAt, data);
+  addLogEntry({
+    time: receivedAt,
+    topic: own?.topic ?? event.type,
+    type: event.type,
+    id: own?.id ?? '',
+    cursor: event.lastEventId,
+    data,
+  });
   HANDLERS.get(event.type)?.(data);
 }
 
@@ -169,13 +359,13 @@ function onReset(data) {
   resets.push(data);
   const reason =
     isObject(data) && typeof data.reason === 'string' ? data.reason : 'no reason given';
-  const topics = isObject(data) && Array.isArray(data.topics) ? data.topics : TOPICS;
+  const named = isObject(data) && Array.isArray(data.topics) ? data.topics : topics;
   $('reset-text').textContent =
     `The server could not resume where this page left off (${reason}; topics: ` +
-    `${topics.join(', ')}). Events sent in between were missed; what follows is live.`;
+    `${named.join(', ')}). Events sent in between were missed; what follows is live.`;
   $('reset-notice').hidden = false;
   // Break the price lines rather than draw a straight segment across the missed stretch.
-  if (topics.includes('ticker')) chart.gap = true;
+  if (named.includes('ticker')) chart.gap = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,21 +656,38 @@ function renderInstance() {
 // ---------------------------------------------------------------------------------------------
 // Event log
 
-function addLogEntry(topic, id, data) {
-  const entry = { time: Date.now(), topic, id, data };
+function addLogEntry(entry) {
   eventLog.push(entry);
   if (eventLog.length > LOG_SIZE) eventLog.shift();
-  if ($('log-pause').checked) return;
+  if (isLogPaused()) {
+    log.held = Math.min(log.held + 1, LOG_SIZE);
+    $('log-held').textContent = `${log.held}${log.held === LOG_SIZE ? '+' : ''} new held back`;
+    $('log-held').hidden = false;
+    return;
+  }
   const body = $('log-rows');
   body.prepend(logRow(entry));
   while (body.rows.length > LOG_SIZE) body.lastElementChild.remove();
+}
+
+function isLogPaused() {
+  return $('log-pause').getAttribute('aria-pressed') === 'true';
+}
+
+function toggleLogPause() {
+  const paused = !isLogPaused();
+  $('log-pause').setAttribute('aria-pressed', String(paused));
+  if (paused) return;
+  log.held = 0;
+  $('log-held').hidden = true;
+  renderLog();
 }
 
 function renderLog() {
   $('log-rows').replaceChildren(...eventLog.map(logRow).reverse());
 }
 
-function logRow({ time, topic, id, data }) {
+function logRow({ time, topic, type, id, cursor, data }) {
   const row = document.createElement('tr');
   row.setAttribute('role', 'row');
   const text = typeof data === 'string' ? data : JSON.stringify(data);
@@ -499,7 +706,134 @@ function logRow({ time, topic, id, data }) {
     cell.textContent = value;
     row.append(cell);
   }
+  // A publisher's own event type, when it is not the topic's name.
+  if (type !== topic) {
+    const badge = document.createElement('span');
+    badge.className = 'type';
+    badge.textContent = type;
+    row.cells[1].append(' ', badge);
+  }
+  if (cursor) row.cells[2].title = `Cursor: ${cursor}`;
   return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Topics and publishing
+
+/** The topics named in the topic box, checked as the server would: { topics } or { error }. */
+function parseTopics(text) {
+  const names = [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+  if (names.length === 0) return { error: 'Name at least one topic.' };
+  const bad = names.find((name) => !TOPIC_RE.test(name));
+  if (bad !== undefined) {
+    return {
+      error:
+        `"${bad}" is not a topic name: letters, digits and . _ : - only, up to 128 characters, ` +
+        'starting with a letter or digit.',
+    };
+  }
+  const reserved = names.find(isReserved);
+  if (reserved !== undefined) {
+    return { error: `"${reserved}": names starting with ${RESERVED_PREFIX} are Ripple's own.` };
+  }
+  if (names.length > MAX_TOPICS) {
+    return { error: `${names.length} topics: one connection takes at most ${MAX_TOPICS}.` };
+  }
+  return { topics: names };
+}
+
+function onTopicsSubmit(event) {
+  event.preventDefault();
+  const input = $('topics-input');
+  const parsed = parseTopics(input.value);
+  if (parsed.error) {
+    showFormStatus('topics-status', 'error', parsed.error, input);
+    input.focus();
+    return;
+  }
+  input.value = parsed.topics.join(', ');
+  if (parsed.topics.join() === topics.join() && conn.state !== 'closed') {
+    showFormStatus('topics-status', 'ok', `Already streaming ${topics.join(', ')}.`, input);
+    return;
+  }
+  subscribe(parsed.topics);
+  showFormStatus('topics-status', 'ok', `Streaming ${topics.join(', ')}.`, input);
+}
+
+/** Sets a form's status line; `field` is marked invalid on an error, valid otherwise. */
+function showFormStatus(id, kind, text, field) {
+  const status = $(id);
+  status.dataset.kind = kind;
+  status.textContent = text;
+  if (!field) return;
+  if (kind === 'error') field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
+}
+
+async function onPublishSubmit(event) {
+  event.preventDefault();
+  const button = $('publish-submit');
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  const fields = ['publish-topic', 'publish-type', 'publish-data'].map($);
+  for (const field of fields) field.removeAttribute('aria-invalid');
+  const [topicField, typeField, dataField] = fields;
+  const topic = topicField.value.trim();
+  const type = typeField.value.trim();
+  if (!topic) {
+    showFormStatus('publish-result', 'error', 'Name the topic to publish to.', topicField);
+    topicField.focus();
+    return;
+  }
+  let data;
+  try {
+    data = JSON.parse(dataField.value);
+  } catch (err) {
+    showFormStatus('publish-result', 'error', `The data is not JSON: ${err.message}`, dataField);
+    dataField.focus();
+    return;
+  }
+  // Set before posting: the event can arrive on the stream before the answer does.
+  if (type) listenFor(type);
+  button.setAttribute('aria-disabled', 'true');
+  showFormStatus('publish-result', 'pending', `Publishing to ${topic}…`);
+  try {
+    const answer = await postEvent(topic, type ? { data, type } : { data });
+    showPublishAnswer(topic, answer);
+  } catch (err) {
+    showFormStatus('publish-result', 'error', `The server could not be reached (${err.message}).`);
+  } finally {
+    button.removeAttribute('aria-disabled');
+  }
+}
+
+async function postEvent(topic, body) {
+  const res = await fetch(`events/${encodeURIComponent(topic)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, statusText: res.statusText, ok: res.ok, body: parseData(text) };
+}
+
+// The server's answer, as it gave it: 201 with the event's id, or its JSON error.
+function showPublishAnswer(topic, { status, statusText, ok, body }) {
+  if (ok) {
+    const id = isObject(body) && typeof body.id === 'string' ? body.id : '?';
+    const seen = topics.includes(topic)
+      ? ''
+      : ` This page does not stream ${topic}: add it under Topics to see its events.`;
+    showFormStatus(
+      'publish-result',
+      'ok',
+      `${status} ${statusText || 'Created'}: id ${id}.${seen}`,
+    );
+    return;
+  }
+  const error = isObject(body) && typeof body.error === 'string' ? body.error : statusText;
+  const message = isObject(body) && body.message !== undefined ? body.message : body;
+  const details = Array.isArray(message) ? message.join('; ') : String(message || 'no details');
+  showFormStatus('publish-result', 'error', `${status} ${error}: ${details}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -559,27 +893,38 @@ function exposeDebugHandle() {
       return instanceView.servedBy ?? instanceView.latestSystem;
     },
     get topics() {
-      return [...TOPICS];
+      return [...topics];
     },
+    states: () => copy(states),
     chartData,
     symbols: () => [...chart.series.keys()],
     systemRows,
     log: () => copy(eventLog),
     resets: () => copy(resets),
+    resumes: () => copy(resumes),
     asyncDemo: () => copy(demo),
   });
 }
 
 function start() {
-  $('stream-url').textContent = `/${streamUrl()}`;
+  $('stream-url').textContent = `/${streamUrl(false)}`;
   $('conn-toggle').addEventListener('click', () =>
     conn.state === 'closed' ? connect() : disconnect(),
   );
-  $('reset-dismiss').addEventListener('click', () => {
-    $('reset-notice').hidden = true;
-  });
-  $('log-pause').addEventListener('change', (event) => {
-    if (!event.target.checked) renderLog();
+  for (const button of document.querySelectorAll('[data-dismiss]')) {
+    button.addEventListener('click', () => {
+      $(button.dataset.dismiss).hidden = true;
+    });
+  }
+  $('log-pause').addEventListener('click', toggleLogPause);
+  $('topics-input').value = topics.join(', ');
+  $('topics-form').addEventListener('submit', onTopicsSubmit);
+  $('publish-form').addEventListener('submit', onPublishSubmit);
+  $('publish-data').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $('publish-form').requestSubmit();
+    }
   });
   $('async-run').addEventListener('click', runAsyncDemo);
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', buildChart);

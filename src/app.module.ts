@@ -20,6 +20,8 @@ import { SseModule } from './sse/index.js';
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,
         maxPayloadBytes: config.maxPayloadBytes,
+        auth: config.auth,
+        corsOrigins: config.corsOrigins,
       }),
     }),
     ProducersModule.forRootAsync({
@@ -27,6 +29,7 @@ import { SseModule } from './sse/index.js';
       useFactory: (config: ConfigType<typeof rippleConfig>) => ({
         enabled: config.producers,
         instanceId: config.instanceId,
+        leaseMs: config.leaderLeaseMs,
       }),
     }),
   ],

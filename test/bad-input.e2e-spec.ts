@@ -82,6 +82,11 @@ describe('bad input gets a clear 4xx JSON error (e2e)', () => {
       expectRefusal(await post(`${t.url}/events/a%20b`, { data: 1 }), 400, /Invalid topic name/);
     });
 
+    it("refuses Ripple's reserved topics, on both routes", async () => {
+      expectRefusal(await post(`${t.url}/events/ripple.reset`, { data: 1 }), 400, /reserved/);
+      expectRefusal(await get(`${t.url}/events?topic=ripple.reset`), 400, /reserved/);
+    });
+
     it('refuses a body that is not JSON, naming the parse error', async () => {
       expectRefusal(await post(`${t.url}/events/a`, '{"data": '), 400, /JSON/);
     });

@@ -9,7 +9,7 @@ describe('the built service, as users run it (e2e)', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
       expect((await fetch(`${app.url}/vendor/uplot/uPlot.esm.js`)).status).toBe(200);
-      expect(await (await fetch(`${app.url}/health`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${app.url}/health`)).json()).toMatchObject({ status: 'ok' });
       const topics = (await (await fetch(`${app.url}/topics`)).json()) as {
         topics: { topic: string; producer: string | null }[];
       };

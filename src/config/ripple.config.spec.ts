@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { InvalidConfigError, parseRippleEnv } from './ripple.config.js';
 
 describe('configuration from the environment', () => {
@@ -44,6 +45,138 @@ describe('configuration from the environment', () => {
   it('names every bad variable at once', () => {
     expect(() => parseRippleEnv({ PORT: 'x', RIPPLE_RETRY_MS: 'y' })).toThrow(
       /PORT:.*; RIPPLE_RETRY_MS:/,
+    );
+  });
+});
+
+describe('auth configuration from the environment', () => {
+  const SECRET = 'x'.repeat(32);
+  const rsaPem = () =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+
+  it('has no key, no private topic and no CORS origin by default', () => {
+    expect(parseRippleEnv({})).toMatchObject({
+      auth: {
+        secret: undefined,
+        publicKey: undefined,
+        jwksUrl: undefined,
+        clockSkewSeconds: 30,
+        cookieName: 'ripple_token',
+        privateTopics: [],
+        queryTokenMaxTtlSeconds: 300,
+      },
+      corsOrigins: [],
+    });
+  });
+
+  it('reads every auth variable', () => {
+    const config = parseRippleEnv({
+      RIPPLE_JWT_SECRET: SECRET,
+      RIPPLE_JWT_AUDIENCE: 'ripple',
+      RIPPLE_JWT_ISSUER: 'https://id.example',
+      RIPPLE_JWT_CLOCK_SKEW_S: '5',
+      RIPPLE_JWT_COOKIE: 'sess',
+      RIPPLE_JWT_QUERY_MAX_TTL_S: '60',
+      RIPPLE_PRIVATE_TOPICS: 'private.*, *.secret ,vault',
+      RIPPLE_CORS_ORIGINS: 'https://app.example,http://localhost:5173,*',
+    });
+    expect(config.auth).toEqual({
+      secret: SECRET,
+      publicKey: undefined,
+      jwksUrl: undefined,
+      audience: 'ripple',
+      issuer: 'https://id.example',
+      clockSkewSeconds: 5,
+      cookieName: 'sess',
+      privateTopics: ['private.*', '*.secret', 'vault'],
+      queryTokenMaxTtlSeconds: 60,
+    });
+    expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173', '*']);
+  });
+
+  it('takes a PEM public key as is or on one line with \\n escapes, and a JWKS URL', () => {
+    const pem = rsaPem();
+    expect(parseRippleEnv({ RIPPLE_JWT_PUBLIC_KEY: pem }).auth.publicKey).toBe(pem.trim());
+    expect(
+      parseRippleEnv({ RIPPLE_JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).auth.publicKey,
+    ).toBe(pem.trim());
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
+    expect(parseRippleEnv({ RIPPLE_JWT_PUBLIC_KEY: ec }).auth.publicKey).toBe(ec.trim());
+    expect(
+      parseRippleEnv({ RIPPLE_JWKS_URL: 'https://id.example/.well-known/jwks.json' }).auth.jwksUrl,
+    ).toBe('https://id.example/.well-known/jwks.json');
+  });
+
+  it.each([
+    ['RIPPLE_JWT_SECRET', 'too-short'],
+    ['RIPPLE_JWT_PUBLIC_KEY', 'not a key'],
+    [
+      'RIPPLE_JWT_PUBLIC_KEY',
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    ],
+    [
+      'RIPPLE_JWT_PUBLIC_KEY',
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      }) as string,
+    ],
+    ['RIPPLE_JWKS_URL', 'ftp://id.example/jwks'],
+    ['RIPPLE_JWKS_URL', 'not a url'],
+    ['RIPPLE_JWT_CLOCK_SKEW_S', '-1'],
+    ['RIPPLE_JWT_CLOCK_SKEW_S', '3601'],
+    ['RIPPLE_JWT_COOKIE', 'my token'],
+    ['RIPPLE_JWT_COOKIE', 'a;b'],
+    ['RIPPLE_JWT_QUERY_MAX_TTL_S', '0'],
+    ['RIPPLE_CORS_ORIGINS', 'https://app.example/'],
+    ['RIPPLE_CORS_ORIGINS', 'https://app.example/path'],
+    ['RIPPLE_CORS_ORIGINS', 'app.example'],
+    ['RIPPLE_CORS_ORIGINS', 'null'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    // A key, so that what needs one is checked; but not a second one.
+    const isKey = name === 'RIPPLE_JWT_PUBLIC_KEY' || name === 'RIPPLE_JWKS_URL';
+    const env: Record<string, string> = isKey
+      ? { [name]: value }
+      : { RIPPLE_JWT_SECRET: SECRET, [name]: value };
+    expect(() => parseRippleEnv(env)).toThrow(InvalidConfigError);
+    expect(() => parseRippleEnv(env)).toThrow(new RegExp(`${name}(\\.\\d+)?:`));
+  });
+
+  it('refuses a private topic pattern that is not one, naming the variable', () => {
+    expect(() =>
+      parseRippleEnv({ RIPPLE_JWT_SECRET: SECRET, RIPPLE_PRIVATE_TOPICS: 'ok.*,bad topic' }),
+    ).toThrow(/RIPPLE_PRIVATE_TOPICS\.1: a topic name/);
+  });
+
+  it('refuses more than one key', () => {
+    expect(() =>
+      parseRippleEnv({ RIPPLE_JWT_SECRET: SECRET, RIPPLE_JWKS_URL: 'https://id.example/jwks' }),
+    ).toThrow(/RIPPLE_JWKS_URL: set only one of RIPPLE_JWT_SECRET, RIPPLE_JWKS_URL/);
+    expect(() =>
+      parseRippleEnv({ RIPPLE_JWT_SECRET: SECRET, RIPPLE_JWT_PUBLIC_KEY: rsaPem() }),
+    ).toThrow(/RIPPLE_JWT_PUBLIC_KEY: set only one/);
+  });
+
+  it.each([
+    ['RIPPLE_PRIVATE_TOPICS', 'private.*'],
+    ['RIPPLE_JWT_AUDIENCE', 'ripple'],
+    ['RIPPLE_JWT_ISSUER', 'https://id.example'],
+  ])('refuses %s without a key to check tokens with', (name, value) => {
+    expect(() => parseRippleEnv({ [name]: value })).toThrow(
+      new RegExp(`${name}: needs a token key`),
+    );
+  });
+
+  it('never repeats a secret in its message', () => {
+    const secret = 'short-secret';
+    expect(() => parseRippleEnv({ RIPPLE_JWT_SECRET: secret })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret) }),
     );
   });
 });

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
+import { parsePublicKey } from '../sse/auth/public-key.js';
+import { isTopicPattern } from '../sse/auth/topic-pattern.js';
+import type { ResolvedSseAuthOptions } from '../sse/sse-options.interface.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -16,6 +19,43 @@ const list = z.string().transform((value) =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0),
 );
+
+/** Topic patterns, `*` for any run of topic characters. */
+const patterns = list.pipe(
+  z.array(z.string().refine(isTopicPattern, 'a topic name, with * for any run of its characters')),
+);
+
+/** Browser origins (`https://app.example:8443`, no path), or `*` for any other, without credentials. */
+const origins = list.pipe(
+  z.array(
+    z.string().refine((value) => {
+      if (value === '*') {
+        return true;
+      }
+      try {
+        const url = new URL(value);
+        return /^https?:$/.test(url.protocol) && url.origin === value;
+      } catch {
+        return false;
+      }
+    }, 'an origin such as https://app.example (scheme, host and port, no path or trailing /), or *'),
+  ),
+);
+
+/** A PEM public key; `\n` escapes (as compose files and CI secrets often hold them) are undone. */
+const publicKeyPem = z
+  .string()
+  .transform((value) => value.replace(/\\n/g, '\n').trim())
+  .refine((pem) => {
+    try {
+      parsePublicKey(pem);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a PEM public key ("-----BEGIN PUBLIC KEY-----"): RSA for RS256, or EC P-256 for ES256');
+
+const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWKS_URL'] as const;
 
 /**
  * Every variable Ripple reads, with its default. Unknown variables are ignored: the environment
@@ -38,6 +78,51 @@ export const rippleEnvSchema = z.object({
   RIPPLE_MAX_PAYLOAD_BYTES: int(1, 64 * MIB).default(MIB),
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
+  // Who may publish and subscribe: one key (or none), the claims checked, private topics, CORS.
+  RIPPLE_JWT_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters (try: openssl rand -hex 32)')
+    .optional(),
+  RIPPLE_JWT_PUBLIC_KEY: publicKeyPem.optional(),
+  RIPPLE_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  RIPPLE_JWT_AUDIENCE: z.string().min(1).max(512).optional(),
+  RIPPLE_JWT_ISSUER: z.string().min(1).max(512).optional(),
+  RIPPLE_JWT_CLOCK_SKEW_S: int(0, 600).default(30),
+  RIPPLE_JWT_COOKIE: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "a cookie name (letters, digits, !#$%&'*+-.^_`|~)")
+    .default('ripple_token'),
+  RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(300),
+  RIPPLE_PRIVATE_TOPICS: patterns.default([]),
+  RIPPLE_CORS_ORIGINS: origins.default([]),
+});
+
+/** What no single variable can say: one token key at most, and what needs one. */
+const checkedRippleEnvSchema = rippleEnvSchema.superRefine((e, ctx) => {
+  const keys = KEY_VARIABLES.filter((name) => e[name] !== undefined);
+  if (keys.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [keys[1]],
+      message: `set only one of ${keys.join(', ')}`,
+    });
+  }
+  if (keys.length === 0) {
+    const needKey = {
+      RIPPLE_PRIVATE_TOPICS: e.RIPPLE_PRIVATE_TOPICS.length > 0,
+      RIPPLE_JWT_AUDIENCE: e.RIPPLE_JWT_AUDIENCE !== undefined,
+      RIPPLE_JWT_ISSUER: e.RIPPLE_JWT_ISSUER !== undefined,
+    };
+    for (const [name, set] of Object.entries(needKey)) {
+      if (set) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `needs a token key: set one of ${KEY_VARIABLES.join(', ')}`,
+        });
+      }
+    }
+  }
 });
 
 export type RippleEnv = z.infer<typeof rippleEnvSchema>;
@@ -57,6 +142,10 @@ export interface RippleConfig {
   producers: string[];
   /** Names this process in the `system` topic and in logs. */
   instanceId: string;
+  /** Who may publish and subscribe (SseModule's `auth` option). */
+  auth: ResolvedSseAuthOptions;
+  /** Browser origins allowed on the event routes (SseModule's `corsOrigins` option). */
+  corsOrigins: string[];
 }
 
 /** Thrown at boot when the environment is invalid; its message names every bad variable. */
@@ -70,7 +159,7 @@ export class InvalidConfigError extends Error {
 export function parseRippleEnv(env: Record<string, string | undefined>): RippleConfig {
   // An empty variable means "not set", as in most shells and compose files.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = rippleEnvSchema.safeParse(present);
+  const result = checkedRippleEnvSchema.safeParse(present);
   if (!result.success) {
     throw new InvalidConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
@@ -91,8 +180,25 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     maxPayloadBytes: e.RIPPLE_MAX_PAYLOAD_BYTES,
     producers: e.RIPPLE_PRODUCERS,
     instanceId: e.RIPPLE_INSTANCE_ID ?? `${hostname()}:${process.pid}`,
+    auth: {
+      secret: e.RIPPLE_JWT_SECRET,
+      publicKey: e.RIPPLE_JWT_PUBLIC_KEY,
+      jwksUrl: e.RIPPLE_JWKS_URL,
+      audience: e.RIPPLE_JWT_AUDIENCE,
+      issuer: e.RIPPLE_JWT_ISSUER,
+      clockSkewSeconds: e.RIPPLE_JWT_CLOCK_SKEW_S,
+      cookieName: e.RIPPLE_JWT_COOKIE,
+      privateTopics: e.RIPPLE_PRIVATE_TOPICS,
+      queryTokenMaxTtlSeconds: e.RIPPLE_JWT_QUERY_MAX_TTL_S,
+    },
+    corsOrigins: e.RIPPLE_CORS_ORIGINS,
   };
 }
 
+/** The configuration of this process's environment, for tools that run outside Nest. */
+export function rippleConfigFromEnv(): RippleConfig {
+  return parseRippleEnv(process.env);
+}
+
 /** The typed configuration, read from the environment once, at boot. */
-export const rippleConfig = registerAs('ripple', (): RippleConfig => parseRippleEnv(process.env));
+export const rippleConfig = registerAs('ripple', rippleConfigFromEnv);

@@ -3,4 +3,6 @@ export interface ProducersModuleOptions {
   enabled: string[];
   /** Names this process in what its producers publish (the `system` topic). */
   instanceId: string;
+  /** How long a producer's leader lease lasts on Redis (RIPPLE_LEADER_LEASE_MS). Default 10000. */
+  leaseMs?: number;
 }

@@ -9,9 +9,14 @@ import {
   Query,
   Sse,
   UnsupportedMediaTypeException,
+  UseGuards,
+  UseInterceptors,
   type MessageEvent,
 } from '@nestjs/common';
 import type { Observable } from 'rxjs';
+import { PublishGuard } from './auth/publish.guard.js';
+import { SubscribeGuard } from './auth/subscribe.guard.js';
+import { TokenExpiryInterceptor } from './auth/token-expiry.interceptor.js';
 import { SseHub, type PublishedEvent } from './sse-hub.service.js';
 import { BODY_NOT_JSON } from './sse.messages.js';
 import { checkPublishBody } from './validation/request-checks.js';
@@ -22,9 +27,12 @@ export class EventsController {
 
   /**
    * `GET /events?topic=a&topic=b`. EventSource sends the cursor as the Last-Event-ID header on
-   * reconnect; the query parameter serves clients that cannot set headers.
+   * reconnect; the query parameter serves clients that cannot set headers. Private topics need a
+   * subscribe grant, and the stream ends when its token expires.
    */
   @Sse()
+  @UseGuards(SubscribeGuard)
+  @UseInterceptors(TokenExpiryInterceptor)
   stream(
     @Query('topic') topic: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,
@@ -34,8 +42,10 @@ export class EventsController {
     return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery);
   }
 
+  /** Needs a publish grant for the topic; with no key configured, a loopback client. */
   @Post(':topic')
   @HttpCode(HttpStatus.CREATED)
+  @UseGuards(PublishGuard)
   publish(
     @Param('topic') topic: string,
     @Body() body: unknown,

@@ -16,7 +16,7 @@ const describeRedis = await describeWithRedis();
 
 const makeRedis: MakeSeams = async ({ historySize }) => {
   const prefix = testPrefix('seams');
-  const connections = new RedisConnections(TEST_REDIS_URL);
+  const connections = new RedisConnections(TEST_REDIS_URL, prefix);
   const keys = redisKeys(prefix);
   const history = new RedisHistory(connections, keys);
   const transport = new RedisTransport(connections, keys, historySize);

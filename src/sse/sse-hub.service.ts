@@ -27,6 +27,9 @@ import { checkTopic, checkTopics, checkType } from './validation/request-checks.
 import { parseCursor } from './wire/cursor.js';
 import { byteLength, serializePayload } from './wire/payload.js';
 
+/** How long shutdown lets ended streams flush their last bytes before sockets are closed. */
+const END_FLUSH_MS = 50;
+
 export interface PublishOptions {
   /** The SSE event type; the topic name when absent. */
   type?: string;
@@ -159,12 +162,18 @@ export class SseHub implements BeforeApplicationShutdown {
   }
 
   /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */
-  beforeApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.logger.log(STREAMS_ENDING(this.connections.size));
+    const open = this.connections.size;
+    this.logger.log(STREAMS_ENDING(open));
     // Completing removes the subscriber from the set; a Set iterates safely through deletions.
     for (const subscriber of this.connections) {
       subscriber.complete();
+    }
+    if (open > 0) {
+      // Nest ends each response through a stream pipe, a few ticks later; the server then closes
+      // the sockets. Without this pause clients see a cut stream rather than its clean end.
+      await new Promise((resolve) => setTimeout(resolve, END_FLUSH_MS));
     }
   }
 }

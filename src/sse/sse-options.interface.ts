@@ -16,6 +16,48 @@ export interface SseModuleOptions {
   maxTopicsPerConnection?: number;
   /** Largest payload accepted, as UTF-8 JSON bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /** Who may publish and subscribe. Default: no key, so only loopback clients publish. */
+  auth?: SseAuthOptions;
+  /**
+   * Browser origins (`https://app.example`) allowed to use the stream and publish routes, with
+   * credentials; `*` lets any other origin in, without credentials. Default none.
+   */
+  corsOrigins?: string[];
 }
 
-export type ResolvedSseOptions = Required<SseModuleOptions>;
+/**
+ * Tokens are JWTs with a `{"ripple": {"publish": [...], "subscribe": [...]}}` claim of topic
+ * patterns (`*` for any run of topic characters). Set at most one key.
+ */
+export interface SseAuthOptions {
+  /** HS256 shared secret, at least 32 characters. */
+  secret?: string;
+  /** PEM public key (SPKI): RSA verifies RS256, EC P-256 verifies ES256. */
+  publicKey?: string;
+  /** URL of a JSON Web Key Set of RS256 / ES256 keys, fetched and cached as needed. */
+  jwksUrl?: string;
+  /** When set, a token's `aud` must name it. */
+  audience?: string;
+  /** When set, a token's `iss` must be it. */
+  issuer?: string;
+  /** Clock difference tolerated on `exp` and `nbf`, in seconds. Default 30. */
+  clockSkewSeconds?: number;
+  /** The cookie a browser sends its token in. Default `ripple_token`. */
+  cookieName?: string;
+  /** Patterns of the topics whose streams need a subscribe grant. Default none. */
+  privateTopics?: string[];
+  /** A token sent as `?access_token=` must expire within this many seconds. Default 300. */
+  queryTokenMaxTtlSeconds?: number;
+}
+
+export type ResolvedSseAuthOptions = SseAuthOptions &
+  Required<
+    Pick<
+      SseAuthOptions,
+      'clockSkewSeconds' | 'cookieName' | 'privateTopics' | 'queryTokenMaxTtlSeconds'
+    >
+  >;
+
+export type ResolvedSseOptions = Required<Omit<SseModuleOptions, 'auth'>> & {
+  auth: ResolvedSseAuthOptions;
+};

@@ -14,4 +14,11 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   retryMs: 2000,
   maxTopicsPerConnection: 32,
   maxPayloadBytes: 1024 * 1024,
+  auth: {
+    clockSkewSeconds: 30,
+    cookieName: 'ripple_token',
+    privateTopics: [],
+    queryTokenMaxTtlSeconds: 300,
+  },
+  corsOrigins: [],
 };

@@ -6,6 +6,9 @@ export const BAD_TOPIC = (topic: string) =>
   `Invalid topic name ${JSON.stringify(topic.slice(0, 140))}: a topic is 1 to 128 characters of ` +
   'letters, digits, ".", "_", ":" and "-", starting with a letter or a digit';
 
+export const RESERVED_TOPIC = (topic: string) =>
+  `Topic ${JSON.stringify(topic)} is reserved: names starting with "ripple." are Ripple's own`;
+
 export const TOO_MANY_TOPICS = (count: number, max: number) =>
   `Too many topics on one connection: ${count}, at most ${max}`;
 

@@ -1,18 +1,32 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { CorsMiddleware } from './auth/cors.middleware.js';
+import { TokenService } from './auth/token.service.js';
 import { EventsController } from './events.controller.js';
 import { SseHub } from './sse-hub.service.js';
 import { ConfigurableSseModule } from './sse.module-definition.js';
-import { optionsProvider, seamProviders } from './sse.providers.js';
+import { optionsProvider, REDIS_CONNECTIONS, seamProviders } from './sse.providers.js';
 import { TopicStats } from './topics/topic-stats.service.js';
 import { TopicsController } from './topics/topics.controller.js';
 
 /**
  * Server-sent events with resume: `SseModule.forRoot({...})` or `forRootAsync({ useFactory })`
- * gives `SseHub`, `GET /events`, `POST /events/:topic` and `GET /topics`.
+ * gives `SseHub`, `GET /events`, `POST /events/:topic` and `GET /topics`. The `auth` option says
+ * who may publish and subscribe; `corsOrigins` which browser origins may use the two event routes.
  */
 @Module({
   controllers: [EventsController, TopicsController],
-  providers: [optionsProvider, ...seamProviders, TopicStats, SseHub],
-  exports: [SseHub],
+  providers: [optionsProvider, ...seamProviders, TopicStats, SseHub, TokenService],
+  // The Redis connections serve the producers' leader lock too: one pair per instance.
+  exports: [SseHub, REDIS_CONNECTIONS],
 })
-export class SseModule extends ConfigurableSseModule {}
+export class SseModule extends ConfigurableSseModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Every method, so that preflight OPTIONS requests reach it too.
+    consumer
+      .apply(CorsMiddleware)
+      .forRoutes(
+        { path: 'events', method: RequestMethod.ALL },
+        { path: 'events/:topic', method: RequestMethod.ALL },
+      );
+  }
+}

@@ -19,10 +19,15 @@ export const optionsProvider: Provider = {
   provide: SSE_OPTIONS,
   inject: [SSE_MODULE_OPTIONS],
   useFactory: (options: SseModuleOptions): ResolvedSseOptions => {
-    const defined = Object.fromEntries(
-      Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
-    );
-    return { ...SSE_DEFAULTS, ...defined } as ResolvedSseOptions;
+    const defined = <T extends object>(value: T | undefined): Partial<T> =>
+      Object.fromEntries(
+        Object.entries(value ?? {}).filter(([, field]) => field !== undefined),
+      ) as Partial<T>;
+    return {
+      ...SSE_DEFAULTS,
+      ...defined(options),
+      auth: { ...SSE_DEFAULTS.auth, ...defined(options?.auth) },
+    } as ResolvedSseOptions;
   },
 };
 
@@ -35,7 +40,9 @@ export const seamProviders: Provider[] = [
     provide: REDIS_CONNECTIONS,
     inject: [SSE_OPTIONS],
     useFactory: (options: ResolvedSseOptions) =>
-      options.transport === 'redis' ? new RedisConnections(options.redisUrl) : null,
+      options.transport === 'redis'
+        ? new RedisConnections(options.redisUrl, options.redisKeyPrefix)
+        : null,
   },
   {
     provide: HISTORY,

@@ -1,29 +1,28 @@
 import { firstValueFrom, Observable, filter, take, toArray } from 'rxjs';
 import type { TopicEvent } from '../../src/sse/topic-event.interface.js';
-import { SUBSCRIBED, type TransportSignal } from '../../src/sse/transport/transport.interface.js';
+import {
+  SUBSCRIBED,
+  UNSUBSCRIBED,
+  type TransportSignal,
+} from '../../src/sse/transport/transport.interface.js';
 import { compareEventIds } from '../../src/sse/wire/event-id.js';
 import { freshTopic, type MakeSeams, type Seams } from './seams.js';
+import { until } from '../utils/until.js';
 
 /** Subscribes and resolves once the subscription is in place, collecting what arrives after. */
 async function listen(source: Observable<TransportSignal>) {
   const events: TopicEvent[] = [];
   let ready!: () => void;
   const subscribed = new Promise<void>((resolve) => (ready = resolve));
-  const subscription = source.subscribe((signal) =>
-    signal === SUBSCRIBED ? ready() : events.push(signal),
-  );
+  const subscription = source.subscribe((signal) => {
+    if (signal === SUBSCRIBED) {
+      ready();
+    } else if (signal !== UNSUBSCRIBED) {
+      events.push(signal);
+    }
+  });
   await subscribed;
   return { events, subscription };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** What every Transport must do, whatever carries its events. */

@@ -4,7 +4,11 @@ import { Redis } from 'ioredis';
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -28,7 +32,9 @@ export async function describeWithRedis(): Promise<jest.Describe> {
   if (process.env.CI === 'true') {
     throw new Error(`${message} (CI=true, so this fails)`);
   }
-  console.warn(`\n*** SKIPPED: ${message}. Start one: redis-server --daemonize yes --port 6379 ***\n`);
+  console.warn(
+    `\n*** SKIPPED: ${message}. Start one: redis-server --daemonize yes --port 6379 ***\n`,
+  );
   return describe.skip;
 }
 

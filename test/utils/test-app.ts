@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
@@ -13,18 +14,26 @@ export interface TestApp {
 
 /**
  * The real application on a free port, configured as it would be by these environment variables
- * (producers off unless asked for, so that tests see only their own events).
+ * (producers off unless asked for, so that tests see only their own events). `logger` replaces
+ * Nest's (errors and warnings to the console), e.g. to capture every line the app logs.
  */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { logger?: LoggerService } = {},
+): Promise<TestApp> {
   const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(rippleConfig.KEY)
-    .useValue(config)
-    .compile();
+    .useValue(config);
+  if (options.logger) {
+    // Also what the providers log while the module compiles (Redis connections, producers).
+    builder.setLogger(options.logger);
+  }
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     forceCloseConnections: true,
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
   });
   configureApp(app, config.maxPayloadBytes);
   await app.listen(0, '127.0.0.1');

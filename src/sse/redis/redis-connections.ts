@@ -14,9 +14,16 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   readonly subscriber: Redis;
   private readonly down = new Set<string>();
   private readonly recoveredListeners = new Set<() => void>();
+  private readonly lostListeners = new Set<() => void>();
   private closed = false;
+  /** The subscriber dropped and the recovery listeners have not been told it is back. */
+  private subscriberLost = false;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    /** Prefix of every key and channel Ripple makes. */
+    readonly keyPrefix: string,
+  ) {
     const common: RedisOptions = {
       // Redis's own retry: capped exponential backoff, forever; errors are logged once per outage.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
@@ -62,6 +69,12 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Calls `listener` each time the subscriber connection drops. */
+  onSubscriberLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
   /** Calls `listener` each time the subscriber connection is back after an outage. */
   onSubscriberRecovered(listener: () => void): () => void {
     this.recoveredListeners.add(listener);
@@ -71,28 +84,32 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.recoveredListeners.clear();
+    this.lostListeners.clear();
     await Promise.all([quit(this.command), quit(this.subscriber)]);
   }
 
   private watch(name: string, client: Redis): void {
-    client.on('error', (err: Error) => {
-      if (!this.down.has(name) && !this.closed) {
+    // Lost: logged once per outage, however many times ioredis retries meanwhile.
+    const lost = (reason: string) => {
+      if (!this.closed && !this.down.has(name)) {
         this.down.add(name);
-        this.logger.error(`Redis ${name} connection lost: ${err.message}; retrying`);
+        this.logger.error(`Redis ${name} connection lost (${reason}); retrying`);
+        if (client === this.subscriber) {
+          this.subscriberLost = true;
+          this.lostListeners.forEach((listener) => listener());
+        }
       }
-    });
+    };
+    client.on('error', (err: Error) => lost(err.message));
+    client.on('close', () => lost('closed'));
     client.on('ready', () => {
       if (this.down.delete(name)) {
         this.logger.log(`Redis ${name} connection restored`);
-        if (client === this.subscriber) {
-          this.recoveredListeners.forEach((listener) => listener());
-        }
       }
-    });
-    client.on('close', () => {
-      if (!this.closed && !this.down.has(name)) {
-        this.down.add(name);
-        this.logger.error(`Redis ${name} connection closed; retrying`);
+      // Streams catch up from history through the command connection: both must be back.
+      if (this.subscriberLost && this.ready) {
+        this.subscriberLost = false;
+        this.recoveredListeners.forEach((listener) => listener());
       }
     });
   }

@@ -1,8 +1,8 @@
 import type { MessageEvent } from '@nestjs/common';
-import { Observable, Subscription } from 'rxjs';
+import { Observable, Subscription, timer } from 'rxjs';
 import type { History, HistoryRead } from '../history/history.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
-import { SUBSCRIBED, type Transport } from '../transport/transport.interface.js';
+import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
 import { encodeCursor, type CursorParse } from '../wire/cursor.js';
 import { compareEventIds } from '../wire/event-id.js';
 import {
@@ -17,28 +17,39 @@ export interface ResumableStreamDeps {
   transport: Transport;
   history: History;
   retryMs: number;
+  /** How long a catch-up waits before reading history again after a failed read. */
+  catchUpRetryMs?: number;
   /** Ticks every heartbeat period; a connection that sent nothing since the last tick sends a comment. */
   heartbeat$: Observable<unknown>;
 }
 
-/** Where one topic of a connection stands while it joins history and live. */
+/**
+ * Where one topic of a connection stands. Live events pass straight through only in `live`; in
+ * every other state they are held, and sent after history once it has been read.
+ */
 interface TopicJoin {
   topic: string;
-  /** Live events that arrived while history was being read; null once joined. */
-  buffer: TopicEvent[] | null;
+  state: 'subscribing' | 'reading' | 'live';
+  /** Live events held while not `live`. */
+  held: TopicEvent[];
   /** The id of the last event delivered (or the starting position). */
   last: string;
   /** Set once a live event newer than everything from history passed: order is the transport's. */
   inOrder: boolean;
+  /** The first SUBSCRIBED came (the connection's join counts each topic once). */
   subscribed: boolean;
-  /** The transport resubscribed while a read was under way: read history once more after it. */
+  /** The transport's subscription is in place now (between UNSUBSCRIBED and SUBSCRIBED it is not). */
+  connected: boolean;
+  /** The subscription came back while history was being read: read once more after. */
   readAgain: boolean;
 }
 
 /**
  * One connection's stream of several topics, resumed from a cursor with no gap and no duplicate:
  * subscribe live first and hold what arrives, read history after the cursor, send history, then the
- * held events newer than it, then live. The `id` of every event is the connection's whole cursor.
+ * held events newer than it, then live. When the transport loses its subscription, the topic holds
+ * again and, once resubscribed, reads what it missed from history the same way. The `id` of every
+ * event is the connection's whole cursor.
  */
 export function resumableStream(
   deps: ResumableStreamDeps,
@@ -50,13 +61,15 @@ export function resumableStream(
     const positions = new Map<string, string>();
     const joins = topics.map<TopicJoin>((topic) => ({
       topic,
-      buffer: [],
+      state: 'subscribing',
+      held: [],
       last: '',
       inOrder: false,
       subscribed: false,
+      connected: false,
       readAgain: false,
     }));
-    let waitingForLive = joins.length;
+    let waitingForFirstSubscribe = joins.length;
     let sentSinceTick = false;
     let open = false;
 
@@ -65,16 +78,18 @@ export function resumableStream(
       subscriber.next(message);
     };
 
-    const deliver = (join: TopicJoin, event: TopicEvent) => {
-      join.last = event.id;
-      positions.set(join.topic, event.id);
+    const deliver = (j: TopicJoin, event: TopicEvent) => {
+      j.last = event.id;
+      positions.set(j.topic, event.id);
       send(topicMessage(event, encodeCursor(positions)));
     };
 
-    /** Sends the held live events newer than what history gave, then lets live through. */
-    const drain = (j: TopicJoin) => {
-      const held = j.buffer ?? [];
-      j.buffer = null;
+    const fail = (err: unknown) => subscriber.error(err);
+
+    /** History has been read and sent: send the held events newer than it, then go live. */
+    const settle = (j: TopicJoin) => {
+      const held = j.held;
+      j.held = [];
       j.inOrder = false;
       for (const event of held) {
         if (compareEventIds(event.id, j.last) > 0) {
@@ -83,48 +98,21 @@ export function resumableStream(
       }
       if (j.readAgain) {
         j.readAgain = false;
-        rejoin(j);
+        j.state = 'subscribing';
+        catchUp(j);
+      } else {
+        // Lost during the read: hold until the subscription is back, then read again.
+        j.state = j.connected ? 'live' : 'subscribing';
       }
     };
 
-    const join = async () => {
-      const reads = await Promise.all(joins.map((j) => startOf(deps.history, j.topic, start)));
-      if (subscriber.closed) {
-        return;
-      }
-      const reset = new Map<ResetReason, string[]>();
-      if (start && !start.ok) {
-        reset.set('malformed-cursor', [...topics]);
-      }
-      reads.forEach((read, index) => {
-        const topic = joins[index].topic;
-        if (read.gap) {
-          reset.set(read.gap, [...(reset.get(read.gap) ?? []), topic]);
-        }
-        joins[index].last = read.from;
-        positions.set(topic, read.from);
-      });
-      const cursor = encodeCursor(positions);
-      send(openingMessage(deps.retryMs, cursor));
-      for (const [reason, resetTopics] of reset) {
-        send(resetMessage(reason, resetTopics, cursor));
-      }
-      reads.forEach((read, index) => {
-        for (const event of read.events) {
-          deliver(joins[index], event);
-        }
-      });
-      joins.forEach(drain);
-      open = true;
-    };
-
-    /** After the transport lost its subscription: what it missed is in history. */
-    const rejoin = (j: TopicJoin) => {
-      if (j.buffer) {
+    /** After the transport regained a subscription: what it missed is in history. */
+    const catchUp = (j: TopicJoin) => {
+      if (j.state === 'reading') {
         j.readAgain = true;
         return;
       }
-      j.buffer = [];
+      j.state = 'reading';
       deps.history
         .readAfter(j.topic, j.last)
         .then((read) => {
@@ -139,9 +127,47 @@ export function resumableStream(
           for (const event of read.events) {
             deliver(j, event);
           }
-          drain(j);
+          settle(j);
         })
-        .catch((err: unknown) => subscriber.error(err));
+        .catch(() => {
+          // History is unreachable for now (Redis still coming back): the stream stays open,
+          // holding live events, and reads again shortly.
+          j.state = 'subscribing';
+          subscriptions.add(timer(deps.catchUpRetryMs ?? 500).subscribe(() => catchUp(j)));
+        });
+    };
+
+    /** The first join of every topic together, so the opening frame carries the whole cursor. */
+    const join = async () => {
+      joins.forEach((j) => (j.state = 'reading'));
+      const reads = await Promise.all(joins.map((j) => startOf(deps.history, j.topic, start)));
+      if (subscriber.closed) {
+        return;
+      }
+      const reset = new Map<ResetReason, string[]>();
+      if (start && !start.ok) {
+        reset.set('malformed-cursor', [...topics]);
+      }
+      reads.forEach((read, index) => {
+        const j = joins[index];
+        if (read.gap) {
+          reset.set(read.gap, [...(reset.get(read.gap) ?? []), j.topic]);
+        }
+        j.last = read.from;
+        positions.set(j.topic, read.from);
+      });
+      const cursor = encodeCursor(positions);
+      send(openingMessage(deps.retryMs, cursor));
+      for (const [reason, resetTopics] of reset) {
+        send(resetMessage(reason, resetTopics, cursor));
+      }
+      reads.forEach((read, index) => {
+        for (const event of read.events) {
+          deliver(joins[index], event);
+        }
+      });
+      joins.forEach(settle);
+      open = true;
     };
 
     for (const j of joins) {
@@ -149,16 +175,25 @@ export function resumableStream(
         deps.transport.subscribe(j.topic).subscribe({
           next: (signal) => {
             if (signal === SUBSCRIBED) {
-              if (j.subscribed) {
-                rejoin(j);
-              } else {
+              j.connected = true;
+              if (!j.subscribed) {
                 j.subscribed = true;
-                if (--waitingForLive === 0) {
-                  join().catch((err: unknown) => subscriber.error(err));
+                if (--waitingForFirstSubscribe === 0) {
+                  join().catch(fail);
                 }
+              } else if (j.state === 'subscribing') {
+                catchUp(j);
+              } else if (j.state === 'reading') {
+                // The read may predate what was published while the subscription was down.
+                j.readAgain = true;
               }
-            } else if (j.buffer) {
-              j.buffer.push(signal);
+            } else if (signal === UNSUBSCRIBED) {
+              j.connected = false;
+              if (j.state === 'live') {
+                j.state = 'subscribing';
+              }
+            } else if (j.state !== 'live') {
+              j.held.push(signal);
             } else if (j.inOrder || compareEventIds(signal.id, j.last) > 0) {
               // A live event can trail the history read that already held it (Redis answers the
               // read and the subscription on two connections); past the first newer one, none can.
@@ -166,7 +201,7 @@ export function resumableStream(
               deliver(j, signal);
             }
           },
-          error: (err: unknown) => subscriber.error(err),
+          error: fail,
           complete: () => subscriber.complete(),
         }),
       );

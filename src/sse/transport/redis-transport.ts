@@ -48,8 +48,9 @@ export class RedisTransport implements Transport {
     connections.subscriber.on('message', (channel: string, message: string) =>
       this.onMessage(channel, message),
     );
-    // Events published while the subscription was down never reach it: SUBSCRIBED again tells
-    // every stream to read them from history.
+    // Events published while the subscription is down never reach it: UNSUBSCRIBED makes every
+    // stream hold what still arrives, SUBSCRIBED again makes it read the rest from history.
+    connections.onSubscriberLost(() => this.feeds.lostAll());
     connections.onSubscriberRecovered(() => this.feeds.reopenAll());
   }
 

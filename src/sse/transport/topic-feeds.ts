@@ -1,6 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { TopicEvent } from '../topic-event.interface.js';
-import { SUBSCRIBED, type TransportSignal } from './transport.interface.js';
+import { SUBSCRIBED, UNSUBSCRIBED, type TransportSignal } from './transport.interface.js';
 
 /** A topic with local subscribers: one upstream subscription, however many of them. */
 export interface Feed {
@@ -77,10 +77,20 @@ export class TopicFeeds {
     }
   }
 
-  /** Every feed, as after a lost upstream connection, must subscribe again. */
-  reopenAll(): void {
+  /** The upstream connection dropped: every feed may miss events until it is reopened. */
+  lostAll(): void {
     for (const feed of this.feeds.values()) {
-      feed.live = false;
+      if (feed.live) {
+        feed.live = false;
+        feed.subject.next(UNSUBSCRIBED);
+      }
+    }
+  }
+
+  /** The upstream connection is back: every feed subscribes again. */
+  reopenAll(): void {
+    this.lostAll();
+    for (const feed of this.feeds.values()) {
       this.upstream.open(feed);
     }
   }

@@ -13,7 +13,13 @@ export const InjectTransport = (): ParameterDecorator => Inject(TRANSPORT);
  */
 export const SUBSCRIBED = Symbol('ripple.subscribed');
 
-export type TransportSignal = TopicEvent | typeof SUBSCRIBED;
+/**
+ * Emitted when the transport lost its subscription (a dropped Redis connection): events may be
+ * missed until the next SUBSCRIBED, so a stream holds what still arrives and reads history then.
+ */
+export const UNSUBSCRIBED = Symbol('ripple.unsubscribed');
+
+export type TransportSignal = TopicEvent | typeof SUBSCRIBED | typeof UNSUBSCRIBED;
 
 /**
  * Moves events between publishers and subscribers, possibly across instances. Every subscriber of
@@ -24,7 +30,7 @@ export interface Transport {
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent>;
   /**
    * The topic's live events, preceded by SUBSCRIBED; shared by all local subscribers of a topic.
-   * SUBSCRIBED comes again after the transport lost and regained its subscription: what was
+   * After a lost subscription, UNSUBSCRIBED, then SUBSCRIBED again when it is back: what was
    * published in between is only in history.
    */
   subscribe(topic: string): Observable<TransportSignal>;

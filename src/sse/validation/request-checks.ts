@@ -6,6 +6,7 @@ import {
   BODY_NOT_OBJECT,
   NO_DATA,
   NO_TOPIC,
+  RESERVED_TOPIC,
   TOO_MANY_TOPICS,
   UNKNOWN_FIELDS,
 } from '../sse.messages.js';
@@ -35,6 +36,10 @@ export function checkTopics(raw: unknown, max: number): string[] {
 export function checkTopic(topic: string): string {
   if (!isTopicName(topic)) {
     throw new BadRequestException(BAD_TOPIC(topic));
+  }
+  // A topic's events carry its name as their type: a `ripple.` topic could fake Ripple's own.
+  if (topic.startsWith(RESERVED_TYPE_PREFIX)) {
+    throw new BadRequestException(RESERVED_TOPIC(topic));
   }
   return topic;
 }

@@ -1,0 +1,61 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { SSE_OPTIONS } from '../sse.constants.js';
+import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
+import { checkTopic } from '../validation/request-checks.js';
+import { LOOPBACK_ONLY, NO_PUBLISH_GRANT, NO_PUBLISH_TOKEN } from './auth.messages.js';
+import { isLoopback } from './loopback.js';
+import { noteRefusal, requestToken } from './request-token.js';
+import { matchesAnyPattern } from './topic-pattern.js';
+import { TokenService } from './token.service.js';
+
+/**
+ * `POST /events/:topic`: with a key configured, the request needs a token (header or cookie) whose
+ * publish grant matches the topic. With none, only clients on this host may publish, judged by
+ * the socket's address: a proxy's X-Forwarded-For is anyone's to write.
+ */
+@Injectable()
+export class PublishGuard implements CanActivate {
+  private readonly logger = new Logger(PublishGuard.name);
+  private readonly auth: ResolvedSseAuthOptions;
+
+  constructor(
+    private readonly tokens: TokenService,
+    @Inject(SSE_OPTIONS) options: ResolvedSseOptions,
+  ) {
+    this.auth = options.auth;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request>();
+    try {
+      if (!this.tokens.keyConfigured) {
+        if (isLoopback(request.socket?.remoteAddress)) {
+          return true;
+        }
+        throw new ForbiddenException(LOOPBACK_ONLY());
+      }
+      const found = requestToken(request, this.auth.cookieName, false);
+      if (!found) {
+        throw new UnauthorizedException(NO_PUBLISH_TOKEN(this.auth.cookieName));
+      }
+      const grant = await this.tokens.verify(found);
+      const topic = checkTopic(String(request.params?.topic ?? ''));
+      if (!matchesAnyPattern(grant.publish, topic)) {
+        throw new ForbiddenException(NO_PUBLISH_GRANT(topic));
+      }
+      return true;
+    } catch (err) {
+      noteRefusal(err, context, this.logger);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import {
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type MessageEvent,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Observable, defer, map, switchMap, timer } from 'rxjs';
+import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
+import { requestGrant } from './request-grant.js';
+
+/** The last event of a stream whose token expired: the client should come back with a new one. */
+export const TOKEN_EXPIRED_EVENT_TYPE = 'ripple.token-expired';
+
+/** setTimeout's longest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Ends a stream of private topics when the token that opened it expires. The guard left the grant
+ * on the request; a stream without one (public topics, or a token without `exp`) runs on.
+ */
+@Injectable()
+export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, MessageEvent> {
+  private readonly logger = new Logger(TokenExpiryInterceptor.name);
+
+  intercept(context: ExecutionContext, next: CallHandler<MessageEvent>): Observable<MessageEvent> {
+    const expiresAt = requestGrant(context.switchToHttp().getRequest<object>())?.expiresAt;
+    const stream = next.handle();
+    if (expiresAt === undefined) {
+      return stream;
+    }
+    return endAtExpiry(stream, expiresAt, () => this.logger.debug(STREAM_TOKEN_EXPIRED()));
+  }
+}
+
+/**
+ * `source` until the wall clock reaches `expiresAt` (epoch ms), then one `ripple.token-expired`
+ * event and the end. The event carries the last id the stream sent, so that it leaves the
+ * client's Last-Event-ID as it was and a reconnect resumes exactly. The timer is the stream's own,
+ * and goes with it however the stream ends.
+ */
+export function endAtExpiry(
+  source: Observable<MessageEvent>,
+  expiresAt: number,
+  onExpired: () => void = () => undefined,
+): Observable<MessageEvent> {
+  return new Observable<MessageEvent>((subscriber) => {
+    let lastId: string | undefined;
+    const expiry = untilTime(expiresAt).subscribe(() => {
+      onExpired();
+      if (lastId !== undefined) {
+        subscriber.next({
+          id: lastId,
+          type: TOKEN_EXPIRED_EVENT_TYPE,
+          data: JSON.stringify({ reason: 'token-expired' }),
+        });
+      }
+      subscriber.complete();
+    });
+    const events = source.subscribe({
+      next: (message) => {
+        if (message.id !== undefined) {
+          lastId = String(message.id);
+        }
+        subscriber.next(message);
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      expiry.unsubscribe();
+      events.unsubscribe();
+    };
+  });
+}
+
+/** Emits once, when the wall clock reaches `at`, however far away that is. */
+function untilTime(at: number): Observable<void> {
+  return defer(() => {
+    const left = at - Date.now();
+    return left > MAX_TIMER_MS
+      ? timer(MAX_TIMER_MS).pipe(switchMap(() => untilTime(at)))
+      : timer(Math.max(0, left)).pipe(map(() => undefined));
+  });
+}

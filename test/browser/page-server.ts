@@ -1,0 +1,79 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { parseRippleEnv, rippleConfig } from '../../src/config/ripple.config.js';
+import { SseHub } from '../../src/sse/index.js';
+
+/**
+ * The real app for the page, as `startApp` in test/utils/test-app.ts builds it, but on a port of
+ * the test's choosing (to come back on the same one), and with its HTTP listener under the test's
+ * control: `dropNetwork` closes the listener and every socket while the app and its in-memory
+ * history live on, and `restoreNetwork` listens again on the same port.
+ */
+export class PageServer {
+  private constructor(
+    readonly app: NestExpressApplication,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get hub(): SseHub {
+    return this.app.get(SseHub);
+  }
+
+  private get server(): Server {
+    return this.app.getHttpServer() as Server;
+  }
+
+  static async start(env: Record<string, string> = {}, port = 0): Promise<PageServer> {
+    const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', ...env });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .overrideProvider(rippleConfig.KEY)
+      .useValue(config)
+      .compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({
+      forceCloseConnections: true,
+      bodyParser: false,
+      logger: ['error', 'warn'],
+    });
+    configureApp(app, config.maxPayloadBytes);
+    await app.listen(port, '127.0.0.1');
+    const address = (app.getHttpServer() as Server).address() as AddressInfo;
+    return new PageServer(app, address.port);
+  }
+
+  /** Stops listening and destroys every open socket: to a browser, the server is gone. */
+  async dropNetwork(): Promise<void> {
+    const server = this.server;
+    const closed = new Promise<void>((resolve, reject) =>
+      server.close((err) => (err ? reject(err) : resolve())),
+    );
+    server.closeAllConnections();
+    await closed;
+  }
+
+  /** Listens again on the same port. */
+  restoreNetwork(): Promise<void> {
+    const server = this.server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) {
+      await this.restoreNetwork();
+    }
+    await this.app.close();
+  }
+}

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import type { RedisConnections } from '../src/sse/redis/redis-connections.js';
+import { REDIS_CONNECTIONS } from '../src/sse/sse.providers.js';
+import { LogCapture } from './utils/log-capture.js';
+import { SseReader } from './utils/sse-reader.js';
+import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
+import { post, startApp, type TestApp } from './utils/test-app.js';
+import { until } from './utils/until.js';
+
+const describeRedis = await describeWithRedis();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A Redis of this test's own, which it may kill and bring back on the same port. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  await until(async () => {
+    try {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }, 'redis-server to answer');
+  probe.disconnect();
+  return child;
+}
+
+async function stopRedis(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describeRedis('Redis goes away and comes back (e2e)', () => {
+  let redisProcess: ChildProcess;
+  let port: number;
+  let t: TestApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    port = await freePort();
+    redisProcess = await startRedis(port);
+    t = await startApp(
+      {
+        RIPPLE_TRANSPORT: 'redis',
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        RIPPLE_HEARTBEAT_MS: '200',
+      },
+      { logger: logs },
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+    await stopRedis(redisProcess);
+  });
+
+  it('answers 503 while Redis is down, keeps open streams open, and recovers by itself', async () => {
+    const reader = await SseReader.open(`${t.url}/events?topic=up`);
+    await reader.framesOf('retry', 1);
+    expect((await post(`${t.url}/events/up`, { data: 'before' })).status).toBe(201);
+    await reader.framesOf('up', 1);
+
+    await stopRedis(redisProcess);
+    await until(async () => (await fetch(`${t.url}/health`)).status === 503, 'health to say 503');
+    const health = await fetch(`${t.url}/health`);
+    expect(await health.json()).toMatchObject({
+      statusCode: 503,
+      message: expect.stringMatching(/Redis/),
+    });
+
+    const refused = await post(`${t.url}/events/up`, { data: 'lost?' });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ message: expect.stringMatching(/nothing was published/) });
+    const newStream = await fetch(`${t.url}/events?topic=up`);
+    expect(newStream.status).toBe(503);
+    expect(newStream.headers.get('retry-after')).toBeTruthy();
+    await newStream.body?.cancel();
+
+    // The open stream stays open through the outage: heartbeats keep coming.
+    const beats = reader.comments;
+    await reader.waitFor((r) => r.comments >= beats + 3, 3000, 'heartbeats during the outage');
+    expect(reader.ended).toBe(false);
+
+    redisProcess = await startRedis(port);
+    await until(
+      async () => (await fetch(`${t.url}/health`)).status === 200,
+      'health to recover',
+      10_000,
+    );
+    // Subscriptions are back: the open stream gets what is published now.
+    await until(
+      async () => (await post(`${t.url}/events/up`, { data: 'after' })).status === 201,
+      'publishing to work again',
+    );
+    const got = await reader.framesOf('up', 2, 5000);
+    expect(got.at(-1)?.data).toBe('"after"');
+    expect(got.map((f) => f.data)).not.toContain('"lost?"');
+    reader.close();
+
+    // Hundreds of reconnection attempts, one line per connection per outage.
+    expect(logs.matching(/connection lost/)).toHaveLength(2);
+    expect(logs.matching(/connection restored/)).toHaveLength(2);
+  });
+});
+
+describeRedis('an instance that loses its subscription catches up from history (e2e)', () => {
+  const prefix = testPrefix('resub');
+  const env = { RIPPLE_TRANSPORT: 'redis', REDIS_URL: TEST_REDIS_URL, RIPPLE_REDIS_PREFIX: prefix };
+  let a: TestApp;
+  let b: TestApp;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startApp(env), startApp(env)]);
+    admin = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await admin.quit();
+    await dropPrefix(TEST_REDIS_URL, prefix);
+  });
+
+  it('delivers every event once, in order, across a dropped subscriber connection', async () => {
+    const reader = await SseReader.open(`${a.url}/events?topic=gap`);
+    await reader.framesOf('retry', 1);
+    // Find A's subscriber connection on the server, by the local port of its socket.
+    const connections = a.app.get<RedisConnections>(REDIS_CONNECTIONS);
+    const localPort = (connections.subscriber as unknown as { stream: Socket }).stream.localPort;
+    const clients = (await admin.client('LIST')) as string;
+    const subscriberIds = clients
+      .split('\n')
+      .filter((line) => line.includes(`addr=127.0.0.1:${localPort} `))
+      .map((line) => /id=(\d+)/.exec(line)?.[1]);
+    expect(subscriberIds).toHaveLength(1);
+
+    let n = 0;
+    const publishing = (async () => {
+      for (; n < 60; n++) {
+        expect((await post(`${b.url}/events/gap`, { data: n })).status).toBe(201);
+        if (n === 10) {
+          await admin.client('KILL', 'ID', subscriberIds[0] as string);
+        }
+      }
+    })();
+    await publishing;
+    const got = await reader.framesOf('gap', 60, 10_000);
+    expect(got.map((f) => Number(f.data))).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    reader.close();
+  });
+});
