@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { SseReader } from './utils/sse-reader.js';
 import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
 import { post, startApp, type TestApp } from './utils/test-app.js';
+import type { RedisConnections } from '../src/sse/redis/redis-connections.js';
+import { REDIS_CONNECTIONS } from '../src/sse/sse.providers.js';
 import { until } from './utils/until.js';
 
 const describeRedis = await describeWithRedis();
@@ -169,6 +171,47 @@ describeRedis('producers run on one instance of several (e2e)', () => {
         for (let i = 1; i < after.length; i++) {
           expect(after[i] - after[i - 1]).toBeGreaterThan(500);
         }
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+  });
+
+  it('counts one clock tick per second across the cluster, and fails over within a lease after a crash', async () => {
+    const apps = await Promise.all([
+      startApp({ ...env, RIPPLE_INSTANCE_ID: 'A' }),
+      startApp({ ...env, RIPPLE_INSTANCE_ID: 'B' }),
+    ]);
+    const holder = async () => (await redis.get(`${prefix}{leader:producer:clock}`))?.split(':')[0];
+    try {
+      await until(async () => (await holder()) !== undefined, 'a leader');
+      const leader = (await holder()) === 'A' ? 0 : 1;
+      const survivor = apps[1 - leader];
+      const reader = await SseReader.open(`${survivor.url}/events?topic=clock`);
+      const ticks = () => reader.frames.filter((f) => f.type === 'clock').length;
+      try {
+        await reader.framesOf('clock', 1, 3000);
+        const before = ticks();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        // Two instances, one producer: about three ticks in three seconds, not six.
+        expect(ticks() - before).toBeGreaterThanOrEqual(2);
+        expect(ticks() - before).toBeLessThanOrEqual(4);
+
+        // The leader crashes: its Redis connections drop, nothing is released, no renewal comes.
+        // (Its process would be gone; here its lock steps down and its producer stops too.)
+        const crashed = apps[leader].app.get<RedisConnections>(REDIS_CONNECTIONS);
+        const crashedAt = Date.now();
+        crashed.command.disconnect();
+        crashed.subscriber.disconnect();
+        const newLeader = leader === 0 ? 'B' : 'A';
+        await until(async () => (await holder()) === newLeader, 'the survivor to lead', 3000);
+        const failoverMs = Date.now() - crashedAt;
+        console.log(`failover after a crash: ${failoverMs} ms (lease 1000 ms)`);
+        expect(failoverMs).toBeLessThanOrEqual(1000 + 200);
+        const afterCrash = ticks();
+        await reader.framesOf('clock', afterCrash + 1, 3000);
       } finally {
         reader.close();
       }

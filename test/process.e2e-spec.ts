@@ -1,5 +1,6 @@
 import { SseReader } from './utils/sse-reader.js';
 import { startBuilt } from './utils/built-app.js';
+import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
 
 describe('the built service, as users run it (e2e)', () => {
   it('serves every route, and exits promptly on SIGTERM with clients connected', async () => {
@@ -51,5 +52,59 @@ describe('the built service, as users run it (e2e)', () => {
     // Should it start after all, it must not outlive the test.
     started.then((app) => app.child.kill('SIGKILL')).catch(() => undefined);
     await expect(started).rejects.toThrow(message);
+  });
+});
+
+const describeRedis = await describeWithRedis();
+
+describeRedis('two built instances on one Redis, as the README runs them (e2e)', () => {
+  it('serve one stream: subscribe on one, publish on the other, resume on either', async () => {
+    const prefix = testPrefix('readme');
+    const env = {
+      RIPPLE_TRANSPORT: 'redis',
+      REDIS_URL: TEST_REDIS_URL,
+      RIPPLE_REDIS_PREFIX: prefix,
+    };
+    const [a, b] = await Promise.all([
+      startBuilt({ ...env, RIPPLE_INSTANCE_ID: 'a', RIPPLE_PRODUCERS: 'clock,system' }),
+      startBuilt({ ...env, RIPPLE_INSTANCE_ID: 'b', RIPPLE_PRODUCERS: 'clock,system' }),
+    ]);
+    try {
+      const reader = await SseReader.open(`${a.url}/events?topic=news&topic=system`);
+      await reader.framesOf('retry', 1);
+      const res = await fetch(`${b.url}/events/news`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: 'from b' }),
+      });
+      expect(res.status).toBe(201);
+      expect((await reader.framesOf('news', 1))[0].data).toBe('"from b"');
+      // Both instances report themselves on the system topic.
+      await reader.waitFor(
+        (r) =>
+          new Set(
+            r.frames.filter((f) => f.type === 'system').map((f) => JSON.parse(f.data).instance),
+          ).size === 2,
+        5000,
+        'system figures of both instances',
+      );
+      const cursor = reader.cursor;
+      reader.close();
+      await fetch(`${a.url}/events/news`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: 'missed' }),
+      });
+      const again = await SseReader.open(`${b.url}/events?topic=news&topic=system`, {
+        'last-event-id': cursor,
+      });
+      expect((await again.framesOf('news', 1))[0].data).toBe('"missed"');
+      again.close();
+    } finally {
+      a.child.kill('SIGTERM');
+      b.child.kill('SIGTERM');
+      await Promise.all([a.exited, b.exited]);
+      await dropPrefix(TEST_REDIS_URL, prefix);
+    }
   });
 });

@@ -77,6 +77,42 @@ describeRedis('Redis goes away and comes back (e2e)', () => {
     await stopRedis(redisProcess);
   });
 
+  it('loses nothing it acknowledged when Redis is killed mid-stream', async () => {
+    const reader = await SseReader.open(`${t.url}/events?topic=acked`);
+    await reader.framesOf('retry', 1);
+    const acked: number[] = [];
+    let refused = 0;
+    let stop = false;
+    const publisher = (async () => {
+      for (let i = 0; !stop; i++) {
+        const res = await post(`${t.url}/events/acked`, { data: i });
+        if (res.status === 201) {
+          acked.push(i);
+        } else {
+          expect(res.status).toBe(503);
+          refused++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    })();
+    await until(() => acked.length >= 30, '30 acknowledged events');
+    await stopRedis(redisProcess);
+    await until(() => refused >= 5, 'publishes refused during the outage');
+    redisProcess = await startRedis(port);
+    const ackedBefore = acked.length;
+    await until(() => acked.length >= ackedBefore + 30, '30 more after the restart', 10_000);
+    stop = true;
+    await publisher;
+    const received = () =>
+      new Set(reader.frames.filter((f) => f.type === 'acked').map((f) => Number(f.data)));
+    await until(() => acked.every((i) => received().has(i)), 'every acknowledged event', 5000);
+    const order = reader.frames.filter((f) => f.type === 'acked').map((f) => Number(f.data));
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(new Set(order).size).toBe(order.length);
+    reader.close();
+    await until(async () => (await fetch(`${t.url}/health`)).status === 200, 'health', 10_000);
+  });
+
   it('answers 503 while Redis is down, keeps open streams open, and recovers by itself', async () => {
     const reader = await SseReader.open(`${t.url}/events?topic=up`);
     await reader.framesOf('retry', 1);
@@ -120,9 +156,9 @@ describeRedis('Redis goes away and comes back (e2e)', () => {
     expect(got.map((f) => f.data)).not.toContain('"lost?"');
     reader.close();
 
-    // Hundreds of reconnection attempts, one line per connection per outage.
-    expect(logs.matching(/connection lost/)).toHaveLength(2);
-    expect(logs.matching(/connection restored/)).toHaveLength(2);
+    // Hundreds of reconnection attempts, one line per connection per outage (two outages here).
+    expect(logs.matching(/connection lost/)).toHaveLength(4);
+    expect(logs.matching(/connection restored/)).toHaveLength(4);
   });
 });
 
