@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { RippleConfig } from './config/ripple.config.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 
 const require = createRequire(import.meta.url);
@@ -12,14 +15,56 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 /**
  * What main.ts and the e2e tests both apply to the app, so the tests run the app users run.
  */
-export function configureApp(app: NestExpressApplication, maxPayloadBytes: number): void {
+export function configureApp(
+  app: NestExpressApplication,
+  config: Pick<RippleConfig, 'maxPayloadBytes' | 'trustProxy' | 'headersTimeoutMs'>,
+): void {
+  const { maxPayloadBytes } = config;
   // The envelope ({"data": ..., "type": ...}) around a payload at the limit must still parse; the
   // payload itself is measured exactly by the hub.
   // Not strict: a body that is JSON but not an object gets the hub's own, clearer refusal.
   app.useBodyParser('json', { limit: maxPayloadBytes + 64 * 1024, strict: false });
   app.useGlobalFilters(new JsonExceptionFilter());
+  // The client address (connection limits, loopback publishing) is the socket's, unless a trusted
+  // proxy is configured, whose X-Forwarded-For is then believed.
+  app.set('trust proxy', trustProxySetting(config.trustProxy));
+  // A client that sends its headers a byte at a time (slowloris) is cut off; streams, whose
+  // request is over once its headers are in, are not affected.
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
+  cutSlowHeaders(server, config.headersTimeoutMs);
   app.useStaticAssets(PUBLIC_DIR, { index: 'index.html' });
   app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
     prefix: '/vendor/uplot/',
+  });
+}
+
+/** `RIPPLE_TRUST_PROXY` as Express wants it: a hop count, `true`/`false`, or addresses/ranges. */
+function trustProxySetting(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') {
+    return false;
+  }
+  if (value === 'true') {
+    return true;
+  }
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * Node checks `headersTimeout` only every 30 s (connectionsCheckingInterval), so a connection
+ * that trickles its first request's headers is closed here on time.
+ */
+function cutSlowHeaders(server: Server, timeoutMs: number): void {
+  const pending = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    timer.unref();
+    pending.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (request: IncomingMessage) => {
+    clearTimeout(pending.get(request.socket));
+    pending.delete(request.socket);
   });
 }

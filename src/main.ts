@@ -14,12 +14,37 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
   });
   const config = app.get<ConfigType<typeof rippleConfig>>(rippleConfig.KEY);
-  configureApp(app, config.maxPayloadBytes);
-  app.enableShutdownHooks();
+  const logger = new Logger('Ripple');
+  configureApp(app, config);
   await app.listen(config.port, config.host ?? '0.0.0.0');
-  new Logger('Ripple').log(
+  logger.log(
     `Listening on ${await app.getUrl()} (transport ${config.transport}, instance ${config.instanceId})`,
   );
+
+  // Graceful stop: readiness down, streams ended over the drain window, leases released, Redis
+  // closed. A second signal, or the deadline, stops at once.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal}: shutting down (at most ${config.shutdownTimeoutMs} ms)`);
+    setTimeout(() => {
+      logger.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms: exiting now`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 await bootstrap();

@@ -55,7 +55,6 @@ describe('what the logs say about tokens (e2e)', () => {
         new TextEncoder().encode('f'.repeat(40)),
       );
       tokens.push(forged, 'garbage-token-value-123');
-      const shortLived = await make({ subscribe: ['private.*'], expiresIn: 1 });
 
       for (const value of [good, expired, ungranted, forged, 'garbage-token-value-123']) {
         await open('topic=private.a', { authorization: `Bearer ${value}` });
@@ -74,8 +73,9 @@ describe('what the logs say about tokens (e2e)', () => {
         await post(`${t.url}/events/news?access_token=${value}`, { data: 1 });
       }
       // A stream that ends because its token expires.
+      const shortLived = await make({ subscribe: ['private.*'], expiresIn: 2 });
       const ending = await open(`topic=private.a&access_token=${shortLived}`);
-      await ending.framesOf('ripple.token-expired', 1, 4000);
+      await ending.framesOf('ripple.token-expired', 1, 5000);
       await Promise.all(readers.map((reader) => reader.waitFor((r) => r.raw.length > 0)));
     } finally {
       readers.forEach((reader) => reader.close());

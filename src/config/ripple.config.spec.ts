@@ -42,6 +42,23 @@ describe('configuration from the environment', () => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
   });
 
+  it('takes a list of seed nodes for redis-cluster, and only for it', () => {
+    const seeds = ' redis://10.0.0.1:7000 ,redis://10.0.0.2:7000,';
+    expect(parseRippleEnv({ RIPPLE_TRANSPORT: 'redis-cluster', REDIS_URL: seeds })).toMatchObject({
+      transport: 'redis-cluster',
+      redisUrl: 'redis://10.0.0.1:7000,redis://10.0.0.2:7000',
+    });
+    expect(() => parseRippleEnv({ RIPPLE_TRANSPORT: 'redis', REDIS_URL: seeds })).toThrow(
+      /REDIS_URL: a list of seed nodes needs RIPPLE_TRANSPORT=redis-cluster/,
+    );
+    expect(() =>
+      parseRippleEnv({ RIPPLE_TRANSPORT: 'redis-cluster', REDIS_URL: 'redis://a:1,http://b:2' }),
+    ).toThrow(/REDIS_URL:/);
+    expect(() =>
+      parseRippleEnv({ RIPPLE_TRANSPORT: 'redis-cluster', REDIS_URL: 'redis://a:1,rediss://b:2' }),
+    ).toThrow(/REDIS_URL: seed nodes all redis:\/\/ or all rediss:\/\//);
+  });
+
   it('names every bad variable at once', () => {
     expect(() => parseRippleEnv({ PORT: 'x', RIPPLE_RETRY_MS: 'y' })).toThrow(
       /PORT:.*; RIPPLE_RETRY_MS:/,

@@ -20,6 +20,31 @@ const list = z.string().transform((value) =>
         .filter((item) => item.length > 0),
 );
 
+/** One redis:// (or rediss://) URL; for redis-cluster, a comma-separated list of seed nodes. */
+const redisUrls = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url.length > 0),
+  )
+  .refine(
+    (urls) =>
+      urls.length > 0 &&
+      urls.every((url) => z.url({ protocol: /^rediss?$/ }).safeParse(url).success),
+    {
+      message:
+        'a redis:// or rediss:// URL (for redis-cluster, a comma-separated list of seed nodes)',
+      abort: true,
+    },
+  )
+  .refine(
+    (urls) => new Set(urls.map((url) => new URL(url).protocol)).size === 1,
+    'seed nodes all redis:// or all rediss://',
+  )
+  .transform((urls) => urls.join(','));
+
 /** Topic patterns, `*` for any run of topic characters. */
 const patterns = list.pipe(
   z.array(z.string().refine(isTopicPattern, 'a topic name, with * for any run of its characters')),
@@ -64,8 +89,8 @@ const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWK
 export const rippleEnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
-  RIPPLE_TRANSPORT: z.enum(['memory', 'redis']).default('memory'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
+  REDIS_URL: redisUrls.default('redis://127.0.0.1:6379'),
   RIPPLE_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64')
@@ -76,6 +101,15 @@ export const rippleEnvSchema = z.object({
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(32),
   RIPPLE_MAX_PAYLOAD_BYTES: int(1, 64 * MIB).default(MIB),
+  RIPPLE_MAX_BUFFER_BYTES: int(16 * KIB, 1024 * MIB).default(MIB),
+  RIPPLE_WRITE_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  RIPPLE_MAX_CONNECTION_AGE_MS: int(0, 7 * 24 * 3_600_000).default(0),
+  RIPPLE_MAX_CONNECTIONS: int(0, 10_000_000).default(10_000),
+  RIPPLE_MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(0),
+  RIPPLE_TRUST_PROXY: z.string().min(1).optional(),
+  RIPPLE_DRAIN_MS: int(0, 600_000).default(3000),
+  RIPPLE_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(15_000),
+  RIPPLE_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
   // Who may publish and subscribe: one key (or none), the claims checked, private topics, CORS.
@@ -99,6 +133,13 @@ export const rippleEnvSchema = z.object({
 
 /** What no single variable can say: one token key at most, and what needs one. */
 const checkedRippleEnvSchema = rippleEnvSchema.superRefine((e, ctx) => {
+  if (e.REDIS_URL.includes(',') && e.RIPPLE_TRANSPORT !== 'redis-cluster') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: 'a list of seed nodes needs RIPPLE_TRANSPORT=redis-cluster',
+    });
+  }
   const keys = KEY_VARIABLES.filter((name) => e[name] !== undefined);
   if (keys.length > 1) {
     ctx.addIssue({
@@ -130,7 +171,7 @@ export type RippleEnv = z.infer<typeof rippleEnvSchema>;
 export interface RippleConfig {
   port: number;
   host?: string;
-  transport: 'memory' | 'redis';
+  transport: 'memory' | 'redis' | 'redis-cluster';
   redisUrl: string;
   redisPrefix: string;
   leaderLeaseMs: number;
@@ -139,6 +180,16 @@ export interface RippleConfig {
   retryMs: number;
   maxTopicsPerConnection: number;
   maxPayloadBytes: number;
+  maxBufferBytes: number;
+  writeTimeoutMs: number;
+  maxConnectionAgeMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Express's `trust proxy` setting: where the client address comes from behind proxies. */
+  trustProxy?: string;
+  drainMs: number;
+  shutdownTimeoutMs: number;
+  headersTimeoutMs: number;
   producers: string[];
   /** Names this process in the `system` topic and in logs. */
   instanceId: string;
@@ -178,6 +229,15 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,
     maxPayloadBytes: e.RIPPLE_MAX_PAYLOAD_BYTES,
+    maxBufferBytes: e.RIPPLE_MAX_BUFFER_BYTES,
+    writeTimeoutMs: e.RIPPLE_WRITE_TIMEOUT_MS,
+    maxConnectionAgeMs: e.RIPPLE_MAX_CONNECTION_AGE_MS,
+    maxConnections: e.RIPPLE_MAX_CONNECTIONS,
+    maxConnectionsPerIp: e.RIPPLE_MAX_CONNECTIONS_PER_IP,
+    trustProxy: e.RIPPLE_TRUST_PROXY,
+    drainMs: e.RIPPLE_DRAIN_MS,
+    shutdownTimeoutMs: e.RIPPLE_SHUTDOWN_TIMEOUT_MS,
+    headersTimeoutMs: e.RIPPLE_HEADERS_TIMEOUT_MS,
     producers: e.RIPPLE_PRODUCERS,
     instanceId: e.RIPPLE_INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     auth: {

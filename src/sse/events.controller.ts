@@ -7,7 +7,6 @@ import {
   Param,
   Post,
   Query,
-  Sse,
   UnsupportedMediaTypeException,
   UseGuards,
   UseInterceptors,
@@ -20,6 +19,7 @@ import { TokenExpiryInterceptor } from './auth/token-expiry.interceptor.js';
 import { SseHub, type PublishedEvent } from './sse-hub.service.js';
 import { BODY_NOT_JSON } from './sse.messages.js';
 import { checkPublishBody } from './validation/request-checks.js';
+import { RippleSse } from './writer/ripple-sse.decorator.js';
 
 @Controller('events')
 export class EventsController {
@@ -30,9 +30,10 @@ export class EventsController {
    * reconnect; the query parameter serves clients that cannot set headers. Private topics need a
    * subscribe grant, and the stream ends when its token expires.
    */
-  @Sse()
   @UseGuards(SubscribeGuard)
   @UseInterceptors(TokenExpiryInterceptor)
+  // Last, so that its writer is the outermost interceptor: it writes what the others let through.
+  @RippleSse()
   stream(
     @Query('topic') topic: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,

@@ -5,3 +5,4 @@ export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
 export type { TopicDescription, TopicSummary } from './topics/topic-stats.service.js';
 export { RESET_EVENT_TYPE, type ResetReason } from './wire/message-event.js';
 export { isTopicName } from './wire/topic-name.js';
+export { RippleSse } from './writer/ripple-sse.decorator.js';

@@ -1,13 +1,14 @@
 import {
+  BadRequestException,
   BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   PayloadTooLargeException,
+  OnModuleDestroy,
   ServiceUnavailableException,
   type MessageEvent,
 } from '@nestjs/common';
-import { BadRequestException } from '@nestjs/common';
 import { EMPTY, Observable, catchError, finalize, interval, share, type Subscriber } from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
@@ -45,7 +46,7 @@ export interface PublishedEvent {
  * own making beyond the shared heartbeat tick; how events travel is the Transport's business.
  */
 @Injectable()
-export class SseHub implements BeforeApplicationShutdown {
+export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SseHub.name);
   private readonly connections = new Set<Subscriber<MessageEvent>>();
   private readonly heartbeat$: Observable<number>;
@@ -162,18 +163,38 @@ export class SseHub implements BeforeApplicationShutdown {
   }
 
   /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */
+  /** Readiness goes down first, before any stream ends, so balancers stop sending clients here. */
+  onModuleDestroy(): void {
+    this.closing = true;
+  }
+
+  /**
+   * Ends every open stream, spread over the drain window so that their clients do not all
+   * reconnect to the next instance in one instant, and waits until they are ended.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    const open = this.connections.size;
-    this.logger.log(STREAMS_ENDING(open));
-    // Completing removes the subscriber from the set; a Set iterates safely through deletions.
-    for (const subscriber of this.connections) {
-      subscriber.complete();
+    const open = [...this.connections];
+    this.logger.log(STREAMS_ENDING(open.length, this.options.drainMs));
+    if (open.length === 0) {
+      return;
     }
-    if (open > 0) {
-      // Nest ends each response through a stream pipe, a few ticks later; the server then closes
-      // the sockets. Without this pause clients see a cut stream rather than its clean end.
-      await new Promise((resolve) => setTimeout(resolve, END_FLUSH_MS));
-    }
+    const window = this.options.drainMs;
+    await Promise.all(
+      open.map(
+        (subscriber) =>
+          new Promise<void>((resolve) => {
+            // Never at once: a balancer gets a moment to see readiness go down first.
+            const at = window === 0 ? 0 : window * (0.1 + 0.9 * Math.random());
+            setTimeout(() => {
+              subscriber.complete();
+              resolve();
+            }, at);
+          }),
+      ),
+    );
+    // Nest ends each response through a stream pipe, a few ticks later; the server then closes
+    // the sockets. Without this pause clients see a cut stream rather than its clean end.
+    await new Promise((resolve) => setTimeout(resolve, END_FLUSH_MS));
   }
 }

@@ -1,8 +1,14 @@
 /** What an application may set when it imports SseModule; every field has a default. */
 export interface SseModuleOptions {
-  /** `memory` (one process, the default) or `redis` (several instances). */
-  transport?: 'memory' | 'redis';
-  /** Redis for the `redis` transport. Default redis://127.0.0.1:6379. */
+  /**
+   * `memory` (one process, the default), `redis` (several instances on one Redis) or
+   * `redis-cluster` (several instances on a Redis Cluster, with sharded pub/sub).
+   */
+  transport?: 'memory' | 'redis' | 'redis-cluster';
+  /**
+   * Redis for the `redis` transport; for `redis-cluster`, a comma-separated list of seed nodes
+   * (`redis://host1:7000,redis://host2:7000`). Default redis://127.0.0.1:6379.
+   */
   redisUrl?: string;
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   redisKeyPrefix?: string;
@@ -16,6 +22,24 @@ export interface SseModuleOptions {
   maxTopicsPerConnection?: number;
   /** Largest payload accepted, as UTF-8 JSON bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Bytes that may wait for one client (in Ripple, the response and the socket); past it the
+   * client is dropped and resumes from its cursor. Default 1 MiB.
+   */
+  maxBufferBytes?: number;
+  /** A connection whose socket has not drained for this long is closed, in ms. Default 30000. */
+  writeTimeoutMs?: number;
+  /** Streams are ended (and clients reconnect) after this long, in ms; 0 for never. Default 0. */
+  maxConnectionAgeMs?: number;
+  /** Open streams per instance; past it, 503 with Retry-After. 0 for no limit. Default 10000. */
+  maxConnections?: number;
+  /** Open streams per client address; past it, 429. 0 for no limit. Default 0. */
+  maxConnectionsPerIp?: number;
+  /**
+   * At shutdown, open streams are ended spread over this window, in ms, so that their clients do
+   * not all reconnect to the next instance in one instant. Default 3000.
+   */
+  drainMs?: number;
   /** Who may publish and subscribe. Default: no key, so only loopback clients publish. */
   auth?: SseAuthOptions;
   /**

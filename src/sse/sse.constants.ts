@@ -14,6 +14,12 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   retryMs: 2000,
   maxTopicsPerConnection: 32,
   maxPayloadBytes: 1024 * 1024,
+  maxBufferBytes: 1024 * 1024,
+  writeTimeoutMs: 30_000,
+  maxConnectionAgeMs: 0,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 0,
+  drainMs: 3000,
   auth: {
     clockSkewSeconds: 30,
     cookieName: 'ripple_token',

@@ -43,5 +43,16 @@ export const STREAMS_UNAVAILABLE = () =>
 export const STREAM_FAILED = (topics: string[]) =>
   `A stream of ${topics.join(', ')} ended on an error; the client will resume from its cursor`;
 
-export const STREAMS_ENDING = (count: number) =>
-  `Shutting down: ending ${count} open stream(s) so their clients reconnect`;
+export const STREAMS_ENDING = (count: number, windowMs: number) =>
+  `Shutting down: ending ${count} open stream(s) over ${windowMs} ms so their clients reconnect`;
+
+export const INSTANCE_FULL = (max: number) =>
+  `This instance holds its maximum of ${max} streams; retry later or elsewhere`;
+
+export const ADDRESS_FULL = (max: number) =>
+  `Too many streams from your address: at most ${max} per client address`;
+
+export const SLOW_CONSUMER_DROPPED = (reason: string, backlog: number, address: string) =>
+  `Dropped a stream (${reason}): ${backlog} bytes waiting for ${address}; it resumes from its cursor`;
+
+export const STREAM_FAILED_LATE = () => 'A stream failed after it had started; it was ended';

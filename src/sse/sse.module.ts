@@ -7,6 +7,10 @@ import { ConfigurableSseModule } from './sse.module-definition.js';
 import { optionsProvider, REDIS_CONNECTIONS, seamProviders } from './sse.providers.js';
 import { TopicStats } from './topics/topic-stats.service.js';
 import { TopicsController } from './topics/topics.controller.js';
+import { ConnectionLimiter } from './flow/connection-limiter.service.js';
+import { FlowStats } from './flow/flow-stats.service.js';
+import { SSE_OPTIONS } from './sse.constants.js';
+import { SseWriterInterceptor } from './writer/sse-writer.interceptor.js';
 
 /**
  * Server-sent events with resume: `SseModule.forRoot({...})` or `forRootAsync({ useFactory })`
@@ -15,9 +19,26 @@ import { TopicsController } from './topics/topics.controller.js';
  */
 @Module({
   controllers: [EventsController, TopicsController],
-  providers: [optionsProvider, ...seamProviders, TopicStats, SseHub, TokenService],
-  // The Redis connections serve the producers' leader lock too: one pair per instance.
-  exports: [SseHub, REDIS_CONNECTIONS],
+  providers: [
+    optionsProvider,
+    ...seamProviders,
+    TopicStats,
+    SseHub,
+    TokenService,
+    ConnectionLimiter,
+    FlowStats,
+    SseWriterInterceptor,
+  ],
+  // The Redis connections serve the producers' leader lock too: one pair per instance. The
+  // writer's parts serve @RippleSse() routes in the application's own controllers.
+  exports: [
+    SseHub,
+    REDIS_CONNECTIONS,
+    SSE_OPTIONS,
+    ConnectionLimiter,
+    FlowStats,
+    SseWriterInterceptor,
+  ],
 })
 export class SseModule extends ConfigurableSseModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

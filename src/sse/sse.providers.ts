@@ -2,6 +2,8 @@ import type { Provider } from '@nestjs/common';
 import { HISTORY, type History } from './history/history.interface.js';
 import { MemoryHistory } from './history/memory-history.js';
 import { RedisHistory } from './history/redis-history.js';
+import type { RedisBackend } from './redis/redis-backend.js';
+import { RedisClusterConnections } from './redis/redis-cluster-connections.js';
 import { RedisConnections } from './redis/redis-connections.js';
 import { redisKeys } from './redis/redis-keys.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
@@ -11,7 +13,7 @@ import { MemoryTransport } from './transport/memory-transport.js';
 import { RedisTransport } from './transport/redis-transport.js';
 import { TRANSPORT } from './transport/transport.interface.js';
 
-/** The instance's Redis connections, when the transport is Redis; null otherwise. */
+/** The instance's Redis connections (a RedisBackend), when the transport is Redis; null otherwise. */
 export const REDIS_CONNECTIONS = Symbol('RIPPLE_REDIS_CONNECTIONS');
 
 /** Merges the defaults once, so no service has to. */
@@ -39,15 +41,21 @@ export const seamProviders: Provider[] = [
   {
     provide: REDIS_CONNECTIONS,
     inject: [SSE_OPTIONS],
-    useFactory: (options: ResolvedSseOptions) =>
-      options.transport === 'redis'
-        ? new RedisConnections(options.redisUrl, options.redisKeyPrefix)
-        : null,
+    useFactory: (options: ResolvedSseOptions): RedisBackend | null => {
+      switch (options.transport) {
+        case 'redis':
+          return new RedisConnections(options.redisUrl, options.redisKeyPrefix);
+        case 'redis-cluster':
+          return new RedisClusterConnections(options.redisUrl, options.redisKeyPrefix);
+        default:
+          return null;
+      }
+    },
   },
   {
     provide: HISTORY,
     inject: [SSE_OPTIONS, REDIS_CONNECTIONS],
-    useFactory: (options: ResolvedSseOptions, redis: RedisConnections | null): History =>
+    useFactory: (options: ResolvedSseOptions, redis: RedisBackend | null): History =>
       redis
         ? new RedisHistory(redis, redisKeys(options.redisKeyPrefix))
         : new MemoryHistory(options.historySize),
@@ -55,7 +63,7 @@ export const seamProviders: Provider[] = [
   {
     provide: TRANSPORT,
     inject: [SSE_OPTIONS, HISTORY, REDIS_CONNECTIONS],
-    useFactory: (options: ResolvedSseOptions, history: History, redis: RedisConnections | null) =>
+    useFactory: (options: ResolvedSseOptions, history: History, redis: RedisBackend | null) =>
       redis
         ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize)
         : new MemoryTransport(history as MemoryHistory),

@@ -32,7 +32,7 @@ export class PageServer {
   }
 
   static async start(env: Record<string, string> = {}, port = 0): Promise<PageServer> {
-    const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', ...env });
+    const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '0', ...env });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(rippleConfig.KEY)
       .useValue(config)
@@ -42,7 +42,7 @@ export class PageServer {
       bodyParser: false,
       logger: ['error', 'warn'],
     });
-    configureApp(app, config.maxPayloadBytes);
+    configureApp(app, config);
     await app.listen(port, '127.0.0.1');
     const address = (app.getHttpServer() as Server).address() as AddressInfo;
     return new PageServer(app, address.port);

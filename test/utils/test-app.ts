@@ -21,7 +21,8 @@ export async function startApp(
   env: Record<string, string> = {},
   options: { logger?: LoggerService } = {},
 ): Promise<TestApp> {
-  const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', ...env });
+  // No drain window unless a test asks for one: closing the app ends its streams at once.
+  const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '0', ...env });
   const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(rippleConfig.KEY)
     .useValue(config);
@@ -35,7 +36,7 @@ export async function startApp(
     bodyParser: false,
     logger: options.logger ?? ['error', 'warn'],
   });
-  configureApp(app, config.maxPayloadBytes);
+  configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { Observable } from 'rxjs';
+import type { RedisClient } from '../../sse/redis/redis-backend.js';
 import type { LeaderLock } from './leader-lock.interface.js';
 
 /** Renews (or retries) this many times per lease, so one lost renewal does not lose the lease. */
@@ -40,10 +40,11 @@ interface LeaseCommands {
  */
 export class RedisLeaderLock implements LeaderLock {
   private readonly logger = new Logger(RedisLeaderLock.name);
-  private readonly redis: Redis & LeaseCommands;
+  private readonly redis: RedisClient & LeaseCommands;
 
   constructor(
-    client: Redis,
+    /** One Redis or a cluster: the lease is one key, `<prefix>{leader:<name>}`, in one slot. */
+    client: RedisClient,
     private readonly keyPrefix: string,
     private readonly leaseMs: number,
     /** Goes into the lease's value, so an operator can see who holds it. */
@@ -51,7 +52,7 @@ export class RedisLeaderLock implements LeaderLock {
   ) {
     client.defineCommand('rippleRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
     client.defineCommand('rippleRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    this.redis = client as Redis & LeaseCommands;
+    this.redis = client as RedisClient & LeaseCommands;
   }
 
   lead(name: string): Observable<boolean> {

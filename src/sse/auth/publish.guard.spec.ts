@@ -1,5 +1,10 @@
-import { describe, expect, it, jest } from '@jest/globals';
-import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import {
+  ForbiddenException,
+  Logger,
+  UnauthorizedException,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { SSE_DEFAULTS } from '../sse.constants.js';
 import type { ResolvedSseOptions, SseAuthOptions } from '../sse-options.interface.js';
@@ -44,6 +49,13 @@ const token = (publish: string[]) =>
     .sign(new TextEncoder().encode(SECRET));
 
 describe('PublishGuard', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
   describe('with no key configured', () => {
     it('lets loopback clients publish', async () => {
       for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { RedisConnections } from '../redis/redis-connections.js';
+import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { READ_SCRIPT } from '../redis/redis-scripts.js';
 import type { TopicEvent } from '../topic-event.interface.js';
@@ -13,16 +12,19 @@ interface ReadCommand {
   rippleRead(key: string, after: string): Promise<ReadReply>;
 }
 
-/** History in Redis streams, one per topic; the publish script writes them. */
+/**
+ * History in Redis streams, one per topic; the publish script writes them. On a cluster each read
+ * runs on the master that owns the topic's slot.
+ */
 export class RedisHistory implements History {
-  private readonly redis: Redis & ReadCommand;
+  private readonly redis: RedisClient & ReadCommand;
 
   constructor(
-    connections: RedisConnections,
+    backend: RedisBackend,
     private readonly keys: RedisKeys,
   ) {
-    connections.command.defineCommand('rippleRead', { numberOfKeys: 1, lua: READ_SCRIPT });
-    this.redis = connections.command as Redis & ReadCommand;
+    backend.command.defineCommand('rippleRead', { numberOfKeys: 1, lua: READ_SCRIPT });
+    this.redis = backend.command as RedisClient & ReadCommand;
   }
 
   async head(topic: string): Promise<string> {

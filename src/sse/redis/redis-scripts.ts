@@ -1,14 +1,18 @@
+import type { PubSub } from './pubsub.interface.js';
+
 /**
  * Lua run by Redis, so that each step is atomic on the server.
  *
- * PUBLISH_SCRIPT: KEYS[1] the topic's stream, KEYS[2] its channel; ARGV: max length, data, type
+ * The publish script: KEYS[1] the topic's stream, KEYS[2] its channel; ARGV: max length, data, type
  * ('' for none), publishedAt. Appends, trims to the bound, then publishes the envelope with the id
- * the stream gave, in the same step: every instance receives a topic's events in id order.
+ * the stream gave, in the same step: every instance receives a topic's events in id order. It
+ * publishes with PUBLISH on one Redis, with SPUBLISH (sharded, Redis 7) on a cluster, where the
+ * hash tag puts both keys in one slot, so the script runs on the shard that owns the channel.
  *
  * It trims with XDEL rather than MAXLEN because only XDEL records the stream's
  * max-deleted-entry-id (Redis 7), which is how a read knows that a position has fallen off.
  */
-export const PUBLISH_SCRIPT = `
+export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
 local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[2], 't', ARGV[3], 'p', ARGV[4])
 local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
 if excess > 0 then
@@ -17,7 +21,7 @@ if excess > 0 then
     redis.call('XDEL', KEYS[1], old[i][1])
   end
 end
-redis.call('PUBLISH', KEYS[2], '1\\n' .. id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
+redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
 return id
 `;
 

@@ -9,6 +9,7 @@ import {
   HEARTBEAT,
   openingMessage,
   resetMessage,
+  sharedTopicMessage,
   topicMessage,
   type ResetReason,
 } from '../wire/message-event.js';
@@ -78,10 +79,11 @@ export function resumableStream(
       subscriber.next(message);
     };
 
+    const single = joins.length === 1;
     const deliver = (j: TopicJoin, event: TopicEvent) => {
       j.last = event.id;
       positions.set(j.topic, event.id);
-      send(topicMessage(event, encodeCursor(positions)));
+      send(single ? sharedTopicMessage(event) : topicMessage(event, encodeCursor(positions)));
     };
 
     const fail = (err: unknown) => subscriber.error(err);
@@ -157,7 +159,8 @@ export function resumableStream(
         positions.set(j.topic, read.from);
       });
       const cursor = encodeCursor(positions);
-      send(openingMessage(deps.retryMs, cursor));
+      // Jittered, so that clients dropped together (a restart) do not come back together.
+      send(openingMessage(Math.round(deps.retryMs * (0.8 + 0.4 * Math.random())), cursor));
       for (const [reason, resetTopics] of reset) {
         send(resetMessage(reason, resetTopics, cursor));
       }

@@ -11,9 +11,11 @@ import type { Observable } from 'rxjs';
 export class MemoryTransport implements Transport {
   readonly available = true;
   private readonly feeds = new TopicFeeds({
-    // Nothing upstream: a feed is live as soon as it exists.
-    open: (feed) => this.feeds.markLive(feed),
-    close: () => undefined,
+    // Nothing upstream: a feed is live as soon as it exists, and nothing is left to release.
+    open: (feed) => {
+      this.feeds.markLive(feed);
+      return () => undefined;
+    },
   });
 
   constructor(private readonly history: MemoryHistory) {}

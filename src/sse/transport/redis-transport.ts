@@ -1,13 +1,18 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import { parseEnvelope } from '../redis/envelope.js';
-import type { RedisConnections } from '../redis/redis-connections.js';
+import type { ChannelSignal } from '../redis/pubsub.interface.js';
+import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
-import { PUBLISH_SCRIPT } from '../redis/redis-scripts.js';
+import { publishScript } from '../redis/redis-scripts.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import { TopicFeeds, type Feed } from './topic-feeds.js';
-import type { Transport, TransportSignal } from './transport.interface.js';
+import {
+  SUBSCRIBED,
+  UNSUBSCRIBED,
+  type Transport,
+  type TransportSignal,
+} from './transport.interface.js';
 
 interface PublishCommand {
   ripplePublish(
@@ -21,41 +26,41 @@ interface PublishCommand {
 }
 
 /**
- * Events through Redis: the publish script stores and publishes in one step, and every instance,
- * the publisher's included, serves its clients from its subscription, so all see one order and
- * none sees an event twice.
+ * Events through Redis, one server or a cluster: the publish script stores and publishes in one
+ * step, and every instance, the publisher's included, serves its clients from its subscription, so
+ * all see one order and none sees an event twice. What differs between the two is the backend's
+ * pub/sub side: classic on one server, sharded (per slot, on the owning node) on a cluster.
  */
 export class RedisTransport implements Transport {
   private readonly logger = new Logger(RedisTransport.name);
   private readonly feeds = new TopicFeeds({
-    open: (feed) => this.listen(feed),
-    // Commands on one connection run in order, so a later SUBSCRIBE of the topic wins.
-    close: (topic) =>
-      void this.connections.subscriber.unsubscribe(this.keys.live(topic)).catch((err: Error) => {
-        this.logger.warn(`Could not unsubscribe from ${topic}: ${err.message}`);
-      }),
+    open: (feed) => {
+      // Events published while the subscription is down never reach it: UNSUBSCRIBED makes every
+      // stream hold what still arrives, SUBSCRIBED again makes it read the rest from history.
+      const subscription = this.backend.pubsub.channel(this.keys.live(feed.topic)).subscribe({
+        next: (signal) => this.onSignal(feed, signal),
+        error: (err: unknown) => this.feeds.fail(feed, err),
+      });
+      return () => subscription.unsubscribe();
+    },
   });
-  private readonly redis: Redis & PublishCommand;
+  private readonly redis: RedisClient & PublishCommand;
   private malformedLogged = false;
 
   constructor(
-    private readonly connections: RedisConnections,
+    private readonly backend: RedisBackend,
     private readonly keys: RedisKeys,
     private readonly historySize: number,
   ) {
-    connections.command.defineCommand('ripplePublish', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
-    this.redis = connections.command as Redis & PublishCommand;
-    connections.subscriber.on('message', (channel: string, message: string) =>
-      this.onMessage(channel, message),
-    );
-    // Events published while the subscription is down never reach it: UNSUBSCRIBED makes every
-    // stream hold what still arrives, SUBSCRIBED again makes it read the rest from history.
-    connections.onSubscriberLost(() => this.feeds.lostAll());
-    connections.onSubscriberRecovered(() => this.feeds.reopenAll());
+    backend.command.defineCommand('ripplePublish', {
+      numberOfKeys: 2,
+      lua: publishScript(backend.pubsub.publishCommand),
+    });
+    this.redis = backend.command as RedisClient & PublishCommand;
   }
 
   get available(): boolean {
-    return this.connections.ready;
+    return this.backend.ready;
   }
 
   async publish(topic: string, event: OutgoingEvent): Promise<TopicEvent> {
@@ -80,24 +85,23 @@ export class RedisTransport implements Transport {
     return this.feeds.topics;
   }
 
-  private listen(feed: Feed): void {
-    this.connections.subscriber.subscribe(this.keys.live(feed.topic)).then(
-      () => this.feeds.markLive(feed),
-      (err: unknown) => this.feeds.fail(feed, err),
-    );
+  private onSignal(feed: Feed, signal: ChannelSignal): void {
+    if (signal === SUBSCRIBED) {
+      this.feeds.markLive(feed);
+    } else if (signal === UNSUBSCRIBED) {
+      this.feeds.markLost(feed);
+    } else {
+      this.onMessage(feed.topic, signal);
+    }
   }
 
-  private onMessage(channel: string, message: string): void {
-    const topic = this.keys.topicOf(channel);
-    if (topic === undefined || !this.feeds.has(topic)) {
-      return;
-    }
+  private onMessage(topic: string, message: string): void {
     const event = parseEnvelope(topic, message);
     if (!event) {
       // Another version or a stranger on our channel: never thrown in the listener.
       if (!this.malformedLogged) {
         this.malformedLogged = true;
-        this.logger.warn(`Dropped a malformed message on ${channel} (logged once)`);
+        this.logger.warn(`Dropped a malformed message on ${this.keys.live(topic)} (logged once)`);
       }
       return;
     }

@@ -9,13 +9,17 @@ export interface Feed {
   count: number;
   /** The upstream subscription is in place: a new local subscriber gets SUBSCRIBED at once. */
   live: boolean;
+  /** Unsubscribes upstream, when the last local subscriber leaves. */
+  release?: () => void;
 }
 
 export interface FeedUpstream {
-  /** The first local subscriber of a topic arrived: subscribe upstream, then call `markLive`. */
-  open(feed: Feed): void;
-  /** The last one left. */
-  close(topic: string): void;
+  /**
+   * The first local subscriber of a topic arrived: subscribe upstream and call `markLive` once in
+   * place (`markLost` when that subscription drops, `markLive` again when it is back). Returns what
+   * unsubscribes upstream when the last one leaves.
+   */
+  open(feed: Feed): () => void;
 }
 
 /**
@@ -34,7 +38,7 @@ export class TopicFeeds {
       if (!feed) {
         feed = { topic, subject: new Subject<TransportSignal>(), count: 0, live: false };
         this.feeds.set(topic, feed);
-        this.upstream.open(feed);
+        feed.release = this.upstream.open(feed);
       }
       feed.count++;
       const subscription = feed.subject.subscribe(subscriber);
@@ -46,7 +50,7 @@ export class TopicFeeds {
         subscription.unsubscribe();
         if (--joined.count === 0 && this.isCurrent(joined)) {
           this.feeds.delete(topic);
-          this.upstream.close(topic);
+          joined.release?.();
         }
       };
     });
@@ -69,29 +73,19 @@ export class TopicFeeds {
     }
   }
 
+  /** The upstream subscription of `feed` dropped: it may miss events until `markLive` again. */
+  markLost(feed: Feed): void {
+    if (this.isCurrent(feed) && feed.live) {
+      feed.live = false;
+      feed.subject.next(UNSUBSCRIBED);
+    }
+  }
+
   /** The upstream subscription of `feed` failed for good: its subscribers get the error. */
   fail(feed: Feed, err: unknown): void {
     if (this.isCurrent(feed)) {
       this.feeds.delete(feed.topic);
       feed.subject.error(err);
-    }
-  }
-
-  /** The upstream connection dropped: every feed may miss events until it is reopened. */
-  lostAll(): void {
-    for (const feed of this.feeds.values()) {
-      if (feed.live) {
-        feed.live = false;
-        feed.subject.next(UNSUBSCRIBED);
-      }
-    }
-  }
-
-  /** The upstream connection is back: every feed subscribes again. */
-  reopenAll(): void {
-    this.lostAll();
-    for (const feed of this.feeds.values()) {
-      this.upstream.open(feed);
     }
   }
 

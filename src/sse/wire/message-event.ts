@@ -23,8 +23,33 @@ export function openingMessage(retryMs: number, cursor: string): MessageEvent {
   return { retry: retryMs, id: cursor };
 }
 
-export function topicMessage(event: TopicEvent, cursor: string): MessageEvent {
-  return { id: cursor, type: event.type ?? event.topic, data: event.data };
+/**
+ * Marks a MessageEvent made from a stored event, so Ripple's writer can reuse the event's encoded
+ * `data:` lines across connections instead of encoding them once per client.
+ */
+export const SOURCE_EVENT = Symbol('ripple.sourceEvent');
+
+export interface TopicMessage extends MessageEvent {
+  [SOURCE_EVENT]: TopicEvent;
+}
+
+export function topicMessage(event: TopicEvent, cursor: string): TopicMessage {
+  return { id: cursor, type: event.type ?? event.topic, data: event.data, [SOURCE_EVENT]: event };
+}
+
+const shared = new WeakMap<TopicEvent, TopicMessage>();
+
+/**
+ * The message of a one-topic connection: its cursor is `topic=id` for every such connection, so
+ * one object (and one encoded frame) serves them all.
+ */
+export function sharedTopicMessage(event: TopicEvent): TopicMessage {
+  let message = shared.get(event);
+  if (!message) {
+    message = topicMessage(event, `${event.topic}=${event.id}`);
+    shared.set(event, message);
+  }
+  return message;
 }
 
 export function resetMessage(reason: ResetReason, topics: string[], cursor: string): MessageEvent {

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
+
+export type Refusal = 'instance-full' | 'address-full';
+
+/**
+ * Counts the streams open on this instance, in all and per client address, against
+ * RIPPLE_MAX_CONNECTIONS and RIPPLE_MAX_CONNECTIONS_PER_IP (0: no limit). An address is
+ * forgotten with its last stream, so the map holds only addresses with open streams.
+ */
+@Injectable()
+export class ConnectionLimiter {
+  private total = 0;
+  private readonly perAddress = new Map<string, number>();
+
+  constructor(@Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions) {}
+
+  get open(): number {
+    return this.total;
+  }
+
+  /** Takes a place for a stream from `address`, or says why not; `release` gives it back once. */
+  acquire(address: string): { release: () => void } | { refused: Refusal } {
+    const { maxConnections, maxConnectionsPerIp } = this.options;
+    if (maxConnections > 0 && this.total >= maxConnections) {
+      return { refused: 'instance-full' };
+    }
+    const mine = this.perAddress.get(address) ?? 0;
+    if (maxConnectionsPerIp > 0 && mine >= maxConnectionsPerIp) {
+      return { refused: 'address-full' };
+    }
+    this.total++;
+    this.perAddress.set(address, mine + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) {
+          return;
+        }
+        released = true;
+        this.total--;
+        const left = (this.perAddress.get(address) ?? 1) - 1;
+        if (left === 0) {
+          this.perAddress.delete(address);
+        } else {
+          this.perAddress.set(address, left);
+        }
+      },
+    };
+  }
+}

@@ -1,0 +1,92 @@
+import type { MessageEvent } from '@nestjs/common';
+import { SOURCE_EVENT, type TopicMessage } from './message-event.js';
+import type { TopicEvent } from '../topic-event.interface.js';
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** One `field: value` line per line of `value`: a CR or LF in it can never end the frame early. */
+function lines(field: string, value: string): string {
+  if (!value.includes('\n') && !value.includes('\r')) {
+    return `${field}: ${value}\n`;
+  }
+  return value
+    .split(LINE_BREAK)
+    .map((line) => `${field}: ${line}\n`)
+    .join('');
+}
+
+/** A value that must fit on one line: line breaks are dropped, and NUL, which makes EventSource ignore an id. */
+function oneLine(value: string): string {
+  return value.replace(/[\r\n\0]/g, '');
+}
+
+function dataText(data: MessageEvent['data']): string {
+  return typeof data === 'string' ? data : JSON.stringify(data);
+}
+
+/**
+ * The head of a frame, every field but the data: comment, event type, id, retry. (The order of the
+ * fields within a frame does not matter to EventSource.)
+ */
+export function encodeHead(message: MessageEvent): string {
+  let out = '';
+  if (message.comment !== undefined) {
+    out += lines('', message.comment);
+  }
+  if (message.type !== undefined) {
+    out += `event: ${oneLine(message.type)}\n`;
+  }
+  if (message.id !== undefined) {
+    out += `id: ${oneLine(message.id)}\n`;
+  }
+  if (message.retry !== undefined) {
+    out += `retry: ${Math.max(0, Math.floor(message.retry))}\n`;
+  }
+  return out;
+}
+
+/** The tail of a frame: its data lines and the blank line that dispatches it. */
+export function encodeTail(data: MessageEvent['data']): string {
+  return data === undefined ? '\n' : `${lines('data', dataText(data))}\n`;
+}
+
+/** A whole frame, as the HTML Standard's event-stream format has it. */
+export function encodeFrame(message: MessageEvent): string {
+  return encodeHead(message) + encodeTail(message.data);
+}
+
+const tails = new WeakMap<TopicEvent, Buffer>();
+const frames = new WeakMap<MessageEvent, Buffer>();
+
+/**
+ * A frame as bytes, encoded as little as possible: a message shared by many connections (a
+ * one-topic event, a heartbeat) once in all, and the data lines of a stored event once for every
+ * connection, whatever the cursor in front of them.
+ */
+export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
+  const cached = frames.get(message);
+  if (cached) {
+    return cached;
+  }
+  const source = (message as Partial<TopicMessage>)[SOURCE_EVENT];
+  if (!source) {
+    const bytes = Buffer.from(encodeFrame(message));
+    if (Object.isFrozen(message)) {
+      frames.set(message, bytes);
+    }
+    return bytes;
+  }
+  if (message.id === `${source.topic}=${source.id}`) {
+    // A one-topic message, the same object for every such connection: encode it once, whole.
+    const whole = Buffer.from(encodeHead(message) + encodeTail(source.data));
+    frames.set(message, whole);
+    return whole;
+  }
+  let tail = tails.get(source);
+  if (!tail) {
+    tail = Buffer.from(encodeTail(source.data));
+    tails.set(source, tail);
+  }
+  const head = Buffer.from(encodeHead(message));
+  return [head, tail];
+}

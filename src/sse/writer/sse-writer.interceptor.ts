@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  StreamableFile,
+  type CallHandler,
+  type ExecutionContext,
+  type MessageEvent,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Observable, throwError } from 'rxjs';
+import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
+import { FlowStats } from '../flow/flow-stats.service.js';
+import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
+import {
+  ADDRESS_FULL,
+  INSTANCE_FULL,
+  SLOW_CONSUMER_DROPPED,
+  STREAM_FAILED_LATE,
+} from '../sse.messages.js';
+import { SseReadable } from './sse-readable.js';
+
+/** Seconds a refused client is told to wait: long enough to let a burst of reconnects spread. */
+const RETRY_AFTER_S = 5;
+
+/**
+ * Ripple's writer for streaming routes: the handler's Observable of MessageEvents goes to the
+ * socket through an SseReadable (shared encoded frames, one write per socket per turn, a bounded
+ * backlog), handed to Nest as a StreamableFile, so Nest still owns the response's lifecycle.
+ * Nest's own `@Sse()` writer costs a Promise, a Transform stream and a serialisation per event
+ * per client, and queues without a byte bound; see README, "Performance".
+ */
+@Injectable()
+export class SseWriterInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(SseWriterInterceptor.name);
+
+  constructor(
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
+    private readonly limiter: ConnectionLimiter,
+    private readonly stats: FlowStats,
+  ) {}
+
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler<MessageEvent>,
+  ): Observable<StreamableFile> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<IncomingMessage & { ip?: string }>();
+    const response = http.getResponse<ServerResponse>();
+    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const place = this.limiter.acquire(address);
+    if ('refused' in place) {
+      this.stats.refused(place.refused);
+      response.setHeader('Retry-After', String(RETRY_AFTER_S));
+      return throwError(() =>
+        place.refused === 'instance-full'
+          ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
+          : new HttpException(
+              ADDRESS_FULL(this.options.maxConnectionsPerIp),
+              HttpStatus.TOO_MANY_REQUESTS,
+            ),
+      );
+    }
+    response.once('close', place.release);
+
+    const readable = new SseReadable(
+      response,
+      {
+        maxBufferBytes: this.options.maxBufferBytes,
+        writeTimeoutMs: this.options.writeTimeoutMs,
+        maxAgeMs: this.options.maxConnectionAgeMs,
+      },
+      (reason, backlog) => {
+        this.stats.dropped(reason);
+        this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
+      },
+    );
+    // A client gone before the first frame never reaches Nest's stream handling: end it here.
+    response.once('close', () => readable.destroy());
+
+    // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
+    // its first frame: the response is handed to Nest only then, so that until then an exception
+    // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
+    // comes at once, and Nest sends the headers with it.
+    return new Observable<StreamableFile>((subscriber) => {
+      let answered = false;
+      const answer = () => {
+        if (!answered) {
+          answered = true;
+          // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
+          response.setHeader('Cache-Control', 'no-cache, no-transform');
+          response.setHeader('X-Accel-Buffering', 'no');
+          if (request.httpVersionMajor === 1) {
+            response.setHeader('Connection', 'keep-alive');
+          }
+          // Events are small and latency matters more than packet count.
+          request.socket.setNoDelay(true);
+          request.socket.setKeepAlive(true);
+          subscriber.next(
+            new StreamableFile(readable, { type: 'text/event-stream; charset=utf-8' }),
+          );
+          subscriber.complete();
+        }
+      };
+      readable.start(next.handle(), answer, (err) => {
+        if (answered) {
+          this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
+        } else {
+          answered = true;
+          place.release();
+          readable.destroy();
+          subscriber.error(err);
+        }
+      });
+    });
+  }
+}
