@@ -1,0 +1,345 @@
+/**
+ * The markdown report and Ripple's ratios to each baseline, from the run's result record.
+ */
+import { SERVERS } from './scenarios.mjs';
+
+const BASELINES = ['raw', 'corked', 'nest'];
+
+export function num(v) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(0)}k`;
+  if (a >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export function ms(v) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
+  if (v >= 100) return `${v.toFixed(0)} ms`;
+  if (v >= 10) return `${v.toFixed(1)} ms`;
+  return `${v.toFixed(2)} ms`;
+}
+
+const signedMs = (v) =>
+  v == null || !Number.isFinite(v) ? '–' : `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
+const pct = (v) => (v == null || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(0)}%`);
+const x = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)}×`);
+const mb = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(1)} MB`);
+const kb = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(1)} KB`);
+const int = (v) => (v == null || !Number.isFinite(v) ? '–' : String(Math.round(v)));
+
+/** Which metrics get a Ripple ÷ baseline ratio, per kind of scenario; `better` says which way. */
+export const RATIO_METRICS = {
+  fanout: {
+    deliveriesPerCpuS: 'higher',
+    deliveredPerS: 'higher',
+    p50Ms: 'lower',
+    p99Ms: 'lower',
+    elu: 'lower',
+    serverCpuS: 'lower',
+    rssPeakMB: 'lower',
+  },
+  idle: { rssPerConnKB: 'lower', heapPerConnKB: 'lower' },
+  slow: { rssGrowthMB: 'lower', rssPeakMB: 'lower', fastP99Ms: 'lower' },
+  publish: {
+    httpPerS: 'higher',
+    httpPerCpuS: 'higher',
+    tightPerS: 'higher',
+    tightPerCpuS: 'higher',
+  },
+};
+
+/** Adds `ratios` (Ripple ÷ each baseline, per metric) to a scenario's result. */
+export function addRatios(scenario) {
+  const metrics = RATIO_METRICS[scenario.kind];
+  const ripple = scenario.servers.ripple?.median;
+  if (!metrics || !ripple) return;
+  scenario.ratios = {};
+  for (const base of BASELINES) {
+    const other = scenario.servers[base]?.median;
+    if (!other) continue;
+    const r = {};
+    for (const m of Object.keys(metrics)) {
+      r[m] = ripple[m] != null && other[m] ? ripple[m] / other[m] : null;
+    }
+    scenario.ratios[`ripple/${base}`] = r;
+  }
+}
+
+function table(headers, rows) {
+  const lines = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function serverRows(scenario, columns) {
+  return Object.entries(scenario.servers)
+    .filter(([, s]) => s.reps.length > 0)
+    .map(([name, s]) => [name, ...columns.map(([, f]) => f(s.median))]);
+}
+
+function ratioRows(scenario, columns) {
+  if (!scenario.ratios) return [];
+  return Object.entries(scenario.ratios).map(([name, r]) => [
+    `*${name}*`,
+    ...columns.map(([, , metric]) => (metric && metric in r ? x(r[metric]) : '')),
+  ]);
+}
+
+const FANOUT_COLUMNS = [
+  ['deliveries / server CPU-s', (m) => num(m.deliveriesPerCpuS), 'deliveriesPerCpuS'],
+  ['deliveries/s', (m) => num(m.deliveredPerS), 'deliveredPerS'],
+  [
+    'server CPU-s (of wall)',
+    (m) => (m.serverCpuS == null ? '–' : `${m.serverCpuS.toFixed(2)} s (${pct(m.serverCpuUtil)})`),
+    'serverCpuS',
+  ],
+  ['ELU', (m) => pct(m.elu), 'elu'],
+  ['p50', (m) => ms(m.p50Ms), 'p50Ms'],
+  ['p99', (m) => ms(m.p99Ms), 'p99Ms'],
+  ['max', (m) => ms(m.maxMs)],
+  ['RSS peak', (m) => mb(m.rssPeakMB), 'rssPeakMB'],
+  ['published/s', (m) => num(m.publishRatePerS)],
+  [
+    'late / missed / out-of-order',
+    (m) => `${int(m.late)} / ${int(m.missed)} / ${int(m.outOfOrder)}`,
+  ],
+  ['loadgen CPU', (m) => pct(m.loadgenCpuUtil)],
+];
+
+const IDLE_COLUMNS = [
+  ['connections', (m) => int(m.connections)],
+  ['RSS per connection', (m) => kb(m.rssPerConnKB), 'rssPerConnKB'],
+  ['heap per connection', (m) => kb(m.heapPerConnKB), 'heapPerConnKB'],
+  ['RSS before → after', (m) => `${mb(m.rssBeforeMB)} → ${mb(m.rssAfterMB)}`],
+];
+
+const SLOW_COLUMNS = [
+  ['RSS growth (peak − start)', (m) => mb(m.rssGrowthMB), 'rssGrowthMB'],
+  ['RSS peak', (m) => mb(m.rssPeakMB), 'rssPeakMB'],
+  ['offered per slow client', (m) => mb(m.offeredPerSlowMB)],
+  ['slow clients dropped', (m) => int(m.slowDropped)],
+  ['reading clients p99', (m) => ms(m.fastP99Ms), 'fastP99Ms'],
+  ['reading clients late / missed', (m) => `${int(m.fastLate)} / ${int(m.missed)}`],
+];
+
+const PUBLISH_COLUMNS = [
+  ['HTTP publishes/s', (m) => num(m.httpPerS), 'httpPerS'],
+  ['HTTP / server CPU-s', (m) => num(m.httpPerCpuS), 'httpPerCpuS'],
+  ['server CPU (HTTP)', (m) => pct(m.httpServerCpuUtil)],
+  ['HTTP fan-out done', (m) => pct(m.httpFanoutComplete)],
+  ['in-process publishes/s', (m) => num(m.tightPerS), 'tightPerS'],
+  ['in-process / server CPU-s', (m) => num(m.tightPerCpuS), 'tightPerCpuS'],
+  ['server CPU (in process)', (m) => pct(m.tightServerCpuUtil)],
+  ['in-process fan-out done', (m) => pct(m.tightFanoutComplete)],
+  ['drain (s)', (m) => (m.tightDrainS == null ? '–' : m.tightDrainS.toFixed(1))],
+  ['subscribers dropped', (m) => int(m.subscribersDropped)],
+];
+
+function scenarioSection(s) {
+  const head = `### ${s.id}. ${s.title}\n\n${describeConfig(s)}\n`;
+  if (s.skipped) return `${head}\n**${s.skipped}**\n`;
+  if (s.kind === 'redis') return `${head}\n${redisSection(s)}\n`;
+  const columns = {
+    fanout: FANOUT_COLUMNS,
+    idle: IDLE_COLUMNS,
+    slow: SLOW_COLUMNS,
+    publish: PUBLISH_COLUMNS,
+  }[s.kind];
+  const rows = [...serverRows(s, columns), ...ratioRows(s, columns)];
+  return `${head}\n${table(['server', ...columns.map(([h]) => h)], rows)}\n`;
+}
+
+function describeConfig(s) {
+  const c = s.config;
+  const reps = `median of ${c.reps} run${c.reps === 1 ? '' : 's'}`;
+  switch (s.kind) {
+    case 'fanout':
+      return `${c.clients} clients, ${c.rate} events/s in ticks of ${c.burst} event${c.burst === 1 ? '' : 's'} (every ${((1000 * c.burst) / c.rate).toFixed(0)} ms), ${c.payloadBytes ?? 100}-byte payloads, ${c.windowMs / 1000} s windows, ${reps}.`;
+    case 'idle':
+      return `${c.clients} idle connections; RSS after a full GC, before and after opening them; ${reps}.`;
+    case 'slow':
+      return `${c.fast} reading clients and ${c.slow} that never read; ${c.rate} events/s of ${c.payloadBytes} bytes for ${c.windowMs / 1000} s; ${reps}.`;
+    case 'publish':
+      return `${c.subscribers} subscribers. HTTP: ${c.httpConnections} keep-alive connections POSTing for ${c.httpMs / 1000} s. In process: batches of ${c.inflight} publishes for ${c.tightMs / 1000} s; ${reps}.`;
+    case 'redis':
+      return `One Ripple on the memory transport with ${c.clients} clients at ${c.rate} events/s (the reference); then two Ripple instances (RIPPLE_TRANSPORT=redis, ${c.prefixVar ?? 'prefix'} unique to the run), both on the server CPU, the same ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a (every event reaches both through Redis); then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s. Reference: ioredis PUBLISH → SUBSCRIBE in the same run; ${reps}.`;
+    default:
+      return '';
+  }
+}
+
+function redisSection(s) {
+  const m = s.servers['ripple-memory']?.median ?? {};
+  const r = s.servers['ripple-redis']?.median ?? {};
+  const t = s.servers['ripple-redis-throughput']?.median ?? {};
+  const i = s.servers.ioredis?.median ?? {};
+  const rows = [
+    [
+      'Ripple ×1, memory transport',
+      ms(m.p50Ms),
+      ms(m.p99Ms),
+      '',
+      num(m.deliveriesPerCpuS),
+      '',
+      '',
+      `${int(m.missed)} / ${int(m.outOfOrder)}`,
+    ],
+    [
+      'Ripple ×2 via Redis',
+      ms(r.p50Ms),
+      ms(r.p99Ms),
+      `${ms(r.p50LocalMs)} / ${ms(r.p50RemoteMs)}`,
+      num(r.deliveriesPerCpuS),
+      num(t.acceptedPerS),
+      num(t.deliveredRemotePerS),
+      `${int(r.missed)} / ${int(r.outOfOrder)}`,
+    ],
+    [
+      'ioredis PUBLISH → SUBSCRIBE',
+      ms(i.p50Ms),
+      ms(i.p99Ms),
+      '',
+      '',
+      num(i.acceptedPerS),
+      num(i.deliveredPerS),
+      `${int(i.missed)} / ${int(i.outOfOrder)}`,
+    ],
+  ];
+  return [
+    table(
+      [
+        '',
+        'p50',
+        'p99',
+        'p50 on a / on b',
+        'deliveries / server CPU-s',
+        'publishes/s accepted',
+        'events/s received (per subscriber)',
+        'missed / out-of-order',
+      ],
+      rows,
+    ),
+    '',
+    `- The Redis hop (Ripple ×2 via Redis minus Ripple ×1 on memory, same clients and rate): p50 ${signedMs(r.p50Ms - m.p50Ms)}, p99 ${signedMs(r.p99Ms - m.p99Ms)}; ioredis alone: p50 ${ms(i.p50Ms)}, p99 ${ms(i.p99Ms)}.`,
+    `- Cost per delivery via Redis (both instances' CPU) against memory: ${x(m.deliveriesPerCpuS / r.deliveriesPerCpuS)}.`,
+    `- Ripple through Redis ÷ ioredis, events/s: **${x(t.acceptedPerS / i.acceptedPerS)}** accepted, ${x(t.deliveredRemotePerS / i.deliveredPerS)} received (target ≥ 0.5×).`,
+  ].join('\n');
+}
+
+/** Targets of issue 4, as Ripple's ratios in this run. */
+function targets(results) {
+  const sc = results.scenarios;
+  const rows = [];
+  const ratio = (id, base, metric) => sc[id]?.ratios?.[`ripple/${base}`]?.[metric];
+  const add = (what, value, ok) =>
+    rows.push([
+      what,
+      value == null || !Number.isFinite(value) ? '–' : x(value),
+      value == null || !Number.isFinite(value) ? 'not measured' : ok(value) ? 'met' : '**not met**',
+    ]);
+  for (const id of ['A', 'B']) {
+    add(
+      `${id}: deliveries per CPU-s ≥ 1.0× raw`,
+      ratio(id, 'raw', 'deliveriesPerCpuS'),
+      (v) => v >= 1,
+    );
+    add(`${id}: … aiming at corked`, ratio(id, 'corked', 'deliveriesPerCpuS'), (v) => v >= 1);
+    add(`${id}: ≥ 2.5× Nest @Sse()`, ratio(id, 'nest', 'deliveriesPerCpuS'), (v) => v >= 2.5);
+    add(`${id}: p99 ≤ 1.5× raw`, ratio(id, 'raw', 'p99Ms'), (v) => v <= 1.5);
+  }
+  add(
+    'C (burst): deliveries per CPU-s ≥ 1.0× raw',
+    ratio('C', 'raw', 'deliveriesPerCpuS'),
+    (v) => v >= 1,
+  );
+  add('C: … aiming at corked', ratio('C', 'corked', 'deliveriesPerCpuS'), (v) => v >= 1);
+  add('C: p99 ≤ 1.5× raw', ratio('C', 'raw', 'p99Ms'), (v) => v <= 1.5);
+  add(
+    'D: RSS per idle connection ≤ 1.25× raw',
+    ratio('D', 'raw', 'rssPerConnKB'),
+    (v) => v <= 1.25,
+  );
+  const g = sc.G;
+  const gr =
+    g?.servers?.['ripple-redis-throughput']?.median?.acceptedPerS /
+    g?.servers?.ioredis?.median?.acceptedPerS;
+  add('G: through Redis ≥ 0.5× raw ioredis PUBLISH', g?.skipped ? null : gr, (v) => v >= 0.5);
+  return table(['target (issue 4)', 'Ripple, this run', ''], rows);
+}
+
+function summary(results) {
+  const sc = results.scenarios;
+  const names = Object.keys(SERVERS).filter((n) =>
+    Object.values(sc).some((s) => s.servers?.[n]?.reps?.length),
+  );
+  const cell = (id, name, f) => {
+    const m = sc[id]?.servers?.[name]?.median;
+    return m && sc[id].servers[name].reps.length ? f(m) : '–';
+  };
+  const columns = [
+    ['A', (m) => `${num(m.deliveriesPerCpuS)}/cpu-s, p99 ${ms(m.p99Ms)}`],
+    ['B', (m) => `${num(m.deliveriesPerCpuS)}/cpu-s, p99 ${ms(m.p99Ms)}`],
+    ['C', (m) => `${num(m.deliveriesPerCpuS)}/cpu-s, p99 ${ms(m.p99Ms)}`],
+    ['D', (m) => kb(m.rssPerConnKB)],
+    ['E', (m) => `+${mb(m.rssGrowthMB)}`],
+    ['F', (m) => `${num(m.httpPerS)} / ${num(m.tightPerS)}`],
+  ].filter(([id]) => sc[id] && !sc[id].skipped);
+  if (columns.length === 0) return '';
+  const heading = (id) =>
+    id === 'F' ? 'F: publishes/s, HTTP / in-process' : `${id}: ${sc[id].short}`;
+  const rows = names.map((n) => [n, ...columns.map(([id, f]) => cell(id, n, f))]);
+  return table(['server', ...columns.map(([id]) => heading(id))], rows);
+}
+
+export function markdown(results) {
+  const m = results.meta;
+  const parts = [
+    `# Ripple benchmark — ${m.mode} run, ${m.startedAt}`,
+    '',
+    `Node ${m.node} · ${m.cpus} CPUs (${m.cpuModel}) · server pinned to CPU ${m.serverCpu ?? '–'}, load generators to CPU ${m.loadCpu ?? '–'}${m.pinned ? '' : ' (taskset unavailable: not pinned)'} · git ${m.git} · ${m.durationS?.toFixed(0)} s`,
+    `Command: \`${m.command}\``,
+    '',
+    'Deliveries are events received by clients; per server CPU-second is deliveries ÷ (utime + stime of the server process over the window, from /proc). ' +
+      'Latency is publish-to-receive (the payload carries performance.timeOrigin + performance.now() at publish). ' +
+      'Ratios are Ripple ÷ the baseline (*ripple/raw* etc.). "late" events were still on their way when the drain timeout ended the window (the server had fallen behind); "missed" and "out-of-order" must be 0.',
+    '',
+    '## Summary',
+    '',
+    summary(results),
+    '',
+    targets(results),
+    '',
+    '## Scenarios',
+    '',
+  ];
+  for (const s of Object.values(results.scenarios)) parts.push(scenarioSection(s), '');
+  if (results.profile) {
+    parts.push('## CPU profile', '', results.profile, '');
+  }
+  parts.push(
+    results.failures.length
+      ? `## Problems (the run exits non-zero)\n\n${results.failures.map((f) => `- ${f}`).join('\n')}\n`
+      : '## Problems\n\nNone: every process started, and no event was lost or reordered.\n',
+  );
+  if (results.notes.length)
+    parts.push(`## Notes\n\n${results.notes.map((n) => `- ${n}`).join('\n')}\n`);
+  return parts.join('\n');
+}
+
+// `node bench/lib/report.mjs bench/results/<run>.json` renders a run's JSON again (ratios
+// recomputed), into the .md beside it, e.g. after a change to this file.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const path = process.argv[2];
+  const results = JSON.parse(readFileSync(path, 'utf8'));
+  for (const s of Object.values(results.scenarios)) addRatios(s);
+  const md = markdown(results);
+  writeFileSync(path.replace(/\.json$/, '.md'), md);
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(md);
+}

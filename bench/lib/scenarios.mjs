@@ -1,0 +1,843 @@
+/**
+ * The scenarios. Each takes the run context and returns its result record:
+ *   { id, title, config, servers: { <server>: { reps: [...], median: {...} } }, notes: [] }
+ * Problems that mean the benchmark itself is broken (a process that fails, a lost or reordered
+ * event where none may be lost, an error from a publish) go to ctx.fail(); they make the run exit
+ * non-zero. Timings never do.
+ */
+import { performance } from 'node:perf_hooks';
+import { spawnNode } from './children.mjs';
+import { Histogram } from './histogram.mjs';
+import { cpuSeconds, rssBytes, rssSampler } from './procfs.mjs';
+import { medianRecord, sleep } from './stats.mjs';
+import { TOPIC } from './payload.mjs';
+
+/** The servers under test. `ripple` first: the ratios are Ripple's to each of the others. */
+export const SERVERS = {
+  ripple: {
+    script: 'bench/servers/ripple.mjs',
+    title: 'Ripple (dist/, @Sse() via SseHub)',
+    readyOn: 'frame',
+  },
+  raw: {
+    script: 'bench/servers/raw.mjs',
+    title: 'raw node:http, encode once, res.write per client',
+    readyOn: 'frame',
+  },
+  corked: {
+    script: 'bench/servers/raw.mjs',
+    args: ['--corked'],
+    title: 'raw node:http, encode once with chunk header, corked per tick',
+    readyOn: 'frame',
+  },
+  // Nest's tutorial stream sends its headers (and a lone "\n") once it has subscribed; no frame.
+  nest: {
+    script: 'bench/servers/nest-sse.mjs',
+    title: 'NestJS @Sse() over a shared Subject',
+    readyOn: 'headers',
+  },
+};
+// A connection is ready (subscribed, and live from the next event) once its first frame is in: Ripple
+// sends its opening frame (retry: and the starting cursor) after it has joined the topic's live
+// feed; before that, an event would go out before the connection's starting position.
+
+const SSE_PATH = `/events?topic=${TOPIC}`;
+/** Connections per load-generator process. */
+const PER_LOADGEN = 5000;
+/** Connections per loopback source address: the ephemeral ports of one address run out at ~28k. */
+const PER_SOURCE_ADDRESS = 25_000;
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+let serial = 0;
+
+export async function startServer(ctx, kind, { label = kind, env = {} } = {}) {
+  const spec = SERVERS[kind];
+  const nodeArgs = ['--expose-gc', '--max-old-space-size=4096'];
+  if (ctx.profile && ctx.profile.scenario === ctx.scenario && kind === 'ripple') {
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${ctx.profile.dir}`);
+  }
+  const child = spawnNode({
+    name: `${ctx.scenario}-${label}-${++serial}`,
+    script: spec.script,
+    args: spec.args ?? [],
+    nodeArgs,
+    env: {
+      RIPPLE_BENCH_DIST: ctx.rippleDist,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RIPPLE_PRODUCERS: 'none',
+      RIPPLE_INSTANCE_ID: `bench-${label}`,
+      ...env,
+    },
+    cpu: ctx.serverCpu,
+    logDir: ctx.logDir,
+    cwd: ctx.root,
+  });
+  const ready = await child.ready(30_000);
+  child.port = ready.port;
+  child.kind = kind;
+  return child;
+}
+
+export async function startLoadgens(ctx, connections, label = 'lg') {
+  const count = Math.max(1, Math.ceil(connections / PER_LOADGEN));
+  const lgs = [];
+  for (let i = 0; i < count; i++) {
+    lgs.push(
+      spawnNode({
+        name: `${ctx.scenario}-${label}${i}-${++serial}`,
+        script: 'bench/loadgen/sse-client.mjs',
+        nodeArgs: ['--max-old-space-size=2048'],
+        cpu: ctx.loadCpu,
+        logDir: ctx.logDir,
+        cwd: ctx.root,
+      }),
+    );
+  }
+  await Promise.all(lgs.map((lg) => lg.ready(15_000)));
+  return lgs;
+}
+
+function sourceAddresses(total) {
+  const n = Math.max(1, Math.ceil(total / PER_SOURCE_ADDRESS));
+  return n === 1 ? [] : Array.from({ length: n }, (_, i) => `127.0.0.${i + 1}`);
+}
+
+/** Opens `total` connections spread over the load generators; throws unless all open. */
+export async function connectClients(ctx, server, lgs, total, { slow = 0, fromSeq = 0 } = {}) {
+  const localAddresses = sourceAddresses(total);
+  const shares = lgs.map(
+    (_, i) => Math.floor(total / lgs.length) + (i < total % lgs.length ? 1 : 0),
+  );
+  const slowShares = lgs.map(
+    (_, i) => Math.floor(slow / lgs.length) + (i < slow % lgs.length ? 1 : 0),
+  );
+  const answers = await Promise.all(
+    lgs.map((lg, i) =>
+      lg.request(
+        'connect',
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: SSE_PATH,
+          count: shares[i],
+          slow: slowShares[i],
+          fromSeq,
+          readyOn: SERVERS[server.kind].readyOn,
+          localAddresses,
+          concurrency: 200,
+          timeoutMs: ctx.cfg.connectTimeoutMs,
+        },
+        ctx.cfg.connectTimeoutMs + 10_000,
+      ),
+    ),
+  );
+  const opened = answers.reduce((a, r) => a + r.opened, 0);
+  if (opened < total) {
+    const errors = [...new Set(answers.flatMap((r) => r.errors))].join(', ');
+    throw new Error(
+      `${server.name}: ${opened} of ${total} connections opened (${errors || 'timed out'})`,
+    );
+  }
+  await waitSubscribers(ctx, server, total);
+}
+
+/** Polls the server until it counts `n` open streams. */
+export async function waitSubscribers(ctx, server, n, timeoutMs = 30_000) {
+  const deadline = performance.now() + timeoutMs;
+  let last = 0;
+  for (;;) {
+    last = (await server.request('stats')).subscribers;
+    if (last >= n) return;
+    if (performance.now() > deadline) {
+      throw new Error(`${server.name}: ${last} of ${n} streams subscribed after ${timeoutMs} ms`);
+    }
+    await sleep(50);
+  }
+}
+
+/** Polls the server until it counts fewer than `n` open streams (closed ones are gone). */
+async function waitSubscribersBelow(server, n, timeoutMs = 10_000) {
+  const deadline = performance.now() + timeoutMs;
+  while ((await server.request('stats')).subscribers >= n) {
+    if (performance.now() > deadline)
+      throw new Error(`${server.name}: streams still open after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Stops processes: clients first, servers after, so that no server has open streams to end when
+ * it closes (an app may spread that over a drain window on shutdown, which the bench need not wait
+ * for).
+ */
+async function stopAll(children) {
+  const stop = (list) => Promise.all(list.map((c) => c.stop().catch(() => c.kill())));
+  const present = children.filter(Boolean);
+  await stop(present.filter((c) => c.kind === undefined));
+  await stop(present.filter((c) => c.kind !== undefined));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+function mergeLoadgen(results) {
+  const hist = new Histogram();
+  const sum = (key) => results.reduce((a, r) => a + (r[key] ?? 0), 0);
+  for (const r of results) hist.add(r.histogram);
+  return {
+    done: results.every((r) => r.done),
+    delivered: sum('delivered'),
+    missed: sum('missed'),
+    outOfOrder: sum('outOfOrder'),
+    late: sum('late'),
+    lateConns: sum('lateConns'),
+    unexpectedClose: sum('unexpectedClose'),
+    badFrames: sum('badFrames'),
+    bytes: sum('bytes'),
+    loadgenCpuS: sum('cpuSeconds'),
+    hist,
+  };
+}
+
+function latencyFields(hist) {
+  return {
+    p50Ms: hist.quantile(0.5),
+    p99Ms: hist.quantile(0.99),
+    maxMs: hist.total ? hist.maxMs : null,
+  };
+}
+
+/**
+ * One measured window of fan-out: the servers' CPU (from /proc) and event-loop utilisation over
+ * [publish start, last delivery or drain timeout], RSS sampled through it, latency and counts from
+ * the load generators. `publisher` is the server that publishes; `servers` all those measured.
+ */
+async function fanoutWindow(
+  ctx,
+  { publisher, servers, lgs, clients, rate, burst = 1, durationMs, payloadBytes = 100 },
+) {
+  const { nextSeq } = await publisher.request('stats');
+  await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: nextSeq })));
+  const pids = servers.map((s) => s.pid);
+  const sampler = rssSampler(pids);
+  const cpu0 = pids.map(cpuSeconds);
+  await Promise.all(servers.map((s) => s.request('elu-start')));
+  const t0 = performance.now();
+  const pub = await publisher.request(
+    'publish',
+    { rate, burst, durationMs, payloadBytes },
+    durationMs + 120_000,
+  );
+  const results = await Promise.all(
+    lgs.map((lg) =>
+      lg.request(
+        'await',
+        { lastSeq: pub.lastSeq, timeoutMs: ctx.cfg.drainMs },
+        ctx.cfg.drainMs + 60_000,
+      ),
+    ),
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu1 = pids.map(cpuSeconds);
+  const elus = await Promise.all(servers.map((s) => s.request('elu-stop')));
+  const rss = sampler.stop();
+  const m = mergeLoadgen(results);
+  const cpuS = cpu1.reduce((a, c, i) => a + (c - cpu0[i]), 0);
+  const expected = pub.published * clients;
+  return {
+    record: {
+      published: pub.published,
+      publishRatePerS: pub.published / (pub.elapsedMs / 1000),
+      publisherLagP99Ms: pub.lagP99Ms,
+      delivered: m.delivered,
+      expected,
+      deliveredPerS: m.delivered / wallS,
+      serverCpuS: cpuS,
+      serverCpuUtil: cpuS / wallS / servers.length,
+      deliveriesPerCpuS: cpuS > 0 ? m.delivered / cpuS : null,
+      elu: elus.reduce((a, e) => a + (e.elu ?? 0), 0) / elus.length,
+      ...latencyFields(m.hist),
+      rssStartMB: rss.start / 2 ** 20,
+      rssPeakMB: rss.peak / 2 ** 20,
+      missed: m.missed,
+      outOfOrder: m.outOfOrder,
+      late: m.late,
+      unexpectedClose: m.unexpectedClose,
+      badFrames: m.badFrames,
+      publishErrors: pub.errors,
+      wallS,
+      loadgenCpuUtil: m.loadgenCpuS / wallS,
+      drained: m.done,
+    },
+    perLoadgen: results.map((r) => latencyFields(Histogram.fromJSON(r.histogram))),
+    firstError: pub.firstError,
+  };
+}
+
+/** Records problems that mean the benchmark (not the server's speed) is broken. */
+function checkDelivery(ctx, where, r, { lateIsFailure }) {
+  const problems = [];
+  if (r.publishErrors > 0) problems.push(`${r.publishErrors} publish errors`);
+  if (r.missed > 0) problems.push(`${r.missed} events missed`);
+  if (r.outOfOrder > 0) problems.push(`${r.outOfOrder} events out of order`);
+  if (r.unexpectedClose > 0) problems.push(`${r.unexpectedClose} connections closed by the server`);
+  if (r.badFrames > 0) problems.push(`${r.badFrames} frames not parsed`);
+  if (r.delivered === 0) problems.push('nothing delivered');
+  if (lateIsFailure && r.late > 0)
+    problems.push(`${r.late} events still undelivered after the drain`);
+  for (const p of problems) ctx.fail(`${where}: ${p}`);
+  return problems.length === 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A, B, C: fan-out at a steady rate, or in bursts
+
+export async function fanoutScenario(ctx, id, title, sc) {
+  const out = {
+    id,
+    title,
+    config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
+    servers: {},
+    notes: [],
+  };
+  for (const kind of ctx.servers) {
+    const reps = [];
+    let server;
+    let lgs = [];
+    try {
+      server = await startServer(ctx, kind);
+      lgs = await startLoadgens(ctx, sc.clients);
+      await connectClients(ctx, server, lgs, sc.clients);
+      const params = {
+        publisher: server,
+        servers: [server],
+        lgs,
+        clients: sc.clients,
+        rate: sc.rate,
+        burst: sc.burst,
+      };
+      await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.warmupMs });
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        const w = await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.windowMs });
+        reps.push(w.record);
+        checkDelivery(ctx, `${id}/${kind} rep ${rep + 1}`, w.record, { lateIsFailure: ctx.quick });
+        if (w.firstError) ctx.fail(`${id}/${kind}: publish error: ${w.firstError.split('\n')[0]}`);
+        ctx.progress(`${id} ${kind} rep ${rep + 1}: ${summarizeFanout(w.record)}`);
+      }
+    } catch (err) {
+      ctx.fail(`${id}/${kind}: ${err.message}`);
+    } finally {
+      await stopAll([...lgs, server]);
+    }
+    out.servers[kind] = { reps, median: medianRecord(reps) };
+  }
+  return out;
+}
+
+function summarizeFanout(r) {
+  const f = (v, d = 0) => (v == null ? '-' : v.toFixed(d));
+  return (
+    `${f(r.deliveriesPerCpuS / 1000, 1)}k del/cpu-s, cpu ${f(r.serverCpuUtil * 100)}%, elu ${f(r.elu * 100)}%, ` +
+    `p50 ${f(r.p50Ms, 2)} ms, p99 ${f(r.p99Ms, 2)} ms, rss ${f(r.rssPeakMB)} MB, ` +
+    `late ${r.late}, lg cpu ${f(r.loadgenCpuUtil * 100)}%`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// D: RSS per idle connection
+
+export async function idleScenario(ctx, id, title, sc) {
+  const out = { id, title, config: { ...sc, reps: ctx.cfg.reps }, servers: {}, notes: [] };
+  for (const kind of ctx.servers) {
+    const reps = [];
+    let lgs = [];
+    try {
+      lgs = await startLoadgens(ctx, sc.clients);
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        let server;
+        try {
+          server = await startServer(ctx, kind);
+          await sleep(300);
+          const before = await server.request('gc');
+          const rss0 = rssBytes(server.pid);
+          await connectClients(ctx, server, lgs, sc.clients);
+          await sleep(ctx.cfg.idleSettleMs);
+          const after = await server.request('gc');
+          const rss1 = rssBytes(server.pid);
+          const record = {
+            connections: sc.clients,
+            rssBeforeMB: rss0 / 2 ** 20,
+            rssAfterMB: rss1 / 2 ** 20,
+            rssPerConnKB: (rss1 - rss0) / sc.clients / 1024,
+            heapPerConnKB: (after.heapUsed - before.heapUsed) / sc.clients / 1024,
+          };
+          reps.push(record);
+          ctx.progress(
+            `${id} ${kind} rep ${rep + 1}: ${record.rssPerConnKB.toFixed(1)} KB RSS/conn, ${record.heapPerConnKB.toFixed(1)} KB heap/conn`,
+          );
+          await Promise.all(lgs.map((lg) => lg.request('close')));
+        } finally {
+          await stopAll([server]);
+        }
+      }
+    } catch (err) {
+      ctx.fail(`${id}/${kind}: ${err.message}`);
+    } finally {
+      await stopAll(lgs);
+    }
+    out.servers[kind] = { reps, median: medianRecord(reps) };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// E: slow clients that never read, beside clients that do
+
+export async function slowScenario(ctx, id, title, sc) {
+  const out = {
+    id,
+    title,
+    config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
+    servers: {},
+    notes: [],
+  };
+  const total = sc.fast + sc.slow;
+  for (const kind of ctx.servers) {
+    const reps = [];
+    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+      let server;
+      let lgs = [];
+      try {
+        server = await startServer(ctx, kind);
+        lgs = await startLoadgens(ctx, total);
+        await connectClients(ctx, server, lgs, total, { slow: sc.slow });
+        await server.request('gc');
+        const w = await fanoutWindow(ctx, {
+          publisher: server,
+          servers: [server],
+          lgs,
+          clients: sc.fast,
+          rate: sc.rate,
+          durationMs: ctx.cfg.windowMs,
+          payloadBytes: sc.payloadBytes,
+        });
+        const { subscribers } = await server.request('stats');
+        const r = w.record;
+        const record = {
+          rssStartMB: r.rssStartMB,
+          rssPeakMB: r.rssPeakMB,
+          rssGrowthMB: r.rssPeakMB - r.rssStartMB,
+          offeredPerSlowMB: (r.published * sc.payloadBytes) / 2 ** 20,
+          slowDropped: total - subscribers,
+          fastDelivered: r.delivered,
+          fastLate: r.late,
+          fastP99Ms: r.p99Ms,
+          serverCpuS: r.serverCpuS,
+          missed: r.missed,
+          outOfOrder: r.outOfOrder,
+          unexpectedClose: r.unexpectedClose,
+          publishErrors: r.publishErrors,
+          badFrames: r.badFrames,
+          delivered: r.delivered,
+          late: r.late,
+        };
+        reps.push(record);
+        checkDelivery(ctx, `${id}/${kind} rep ${rep + 1} (reading clients)`, record, {
+          lateIsFailure: ctx.quick,
+        });
+        ctx.progress(
+          `${id} ${kind} rep ${rep + 1}: rss +${record.rssGrowthMB.toFixed(1)} MB (peak ${r.rssPeakMB.toFixed(0)} MB), ` +
+            `${record.slowDropped}/${sc.slow} slow dropped, fast p99 ${r.p99Ms?.toFixed(2)} ms`,
+        );
+      } catch (err) {
+        ctx.fail(`${id}/${kind}: ${err.message}`);
+      } finally {
+        await stopAll([...lgs, server]);
+      }
+    }
+    out.servers[kind] = { reps, median: medianRecord(reps) };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// F: publish throughput, over HTTP and in process
+
+export async function publishScenario(ctx, id, title, sc) {
+  const out = { id, title, config: { ...sc, reps: ctx.cfg.reps }, servers: {}, notes: [] };
+  for (const kind of ctx.servers) {
+    const reps = [];
+    let server;
+    let lgs = [];
+    let poster;
+    try {
+      server = await startServer(ctx, kind);
+      lgs = await startLoadgens(ctx, sc.subscribers);
+      poster = spawnNode({
+        name: `${ctx.scenario}-poster-${++serial}`,
+        script: 'bench/loadgen/http-publisher.mjs',
+        cpu: ctx.loadCpu,
+        logDir: ctx.logDir,
+        cwd: ctx.root,
+      });
+      await poster.ready(15_000);
+      await connectClients(ctx, server, lgs, sc.subscribers);
+      // Warm-up: a short round of each.
+      await poster.request('run', {
+        host: '127.0.0.1',
+        port: server.port,
+        topic: TOPIC,
+        connections: sc.httpConnections,
+        durationMs: 300,
+      });
+      await server.request('tight', { durationMs: 200, inflight: sc.inflight }, 60_000);
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        // HTTP: POST /events/bench from keep-alive connections.
+        await Promise.all(
+          lgs.map((lg) => lg.request('window', { firstSeq: 0, checkOrder: false })),
+        );
+        let cpu0 = cpuSeconds(server.pid);
+        let t0 = performance.now();
+        const http = await poster.request(
+          'run',
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            topic: TOPIC,
+            connections: sc.httpConnections,
+            durationMs: sc.httpMs,
+          },
+          sc.httpMs + 60_000,
+        );
+        const httpCpuS = cpuSeconds(server.pid) - cpu0;
+        const httpWallS = (performance.now() - t0) / 1000;
+        const httpSubs = mergeLoadgen(
+          await Promise.all(
+            lgs.map((lg) =>
+              lg.request(
+                'await',
+                {
+                  expectDelivered: (http.accepted * sc.subscribers) / lgs.length,
+                  timeoutMs: ctx.cfg.drainMs,
+                },
+                ctx.cfg.drainMs + 30_000,
+              ),
+            ),
+          ),
+        );
+        // In process: batches of `inflight` publishes, a setImmediate between batches.
+        const { nextSeq } = await server.request('stats');
+        await Promise.all(
+          lgs.map((lg) => lg.request('window', { firstSeq: nextSeq, resetLast: true })),
+        );
+        cpu0 = cpuSeconds(server.pid);
+        t0 = performance.now();
+        const tight = await server.request(
+          'tight',
+          { durationMs: sc.tightMs, inflight: sc.inflight },
+          sc.tightMs + 60_000,
+        );
+        const tightCpuS = cpuSeconds(server.pid) - cpu0;
+        const tightWallS = (performance.now() - t0) / 1000;
+        const tightSubs = mergeLoadgen(
+          await Promise.all(
+            lgs.map((lg) =>
+              lg.request(
+                'await',
+                { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
+                ctx.cfg.drainMs + 30_000,
+              ),
+            ),
+          ),
+        );
+        const drainS = (performance.now() - t0) / 1000;
+        const record = {
+          httpPerS: http.accepted / (http.elapsedMs / 1000),
+          httpPerCpuS: httpCpuS > 0 ? http.accepted / httpCpuS : null,
+          httpServerCpuUtil: httpCpuS / httpWallS,
+          httpRejected: http.rejected,
+          httpFanoutComplete: http.accepted
+            ? httpSubs.delivered / (http.accepted * sc.subscribers)
+            : null,
+          httpP99Ms: httpSubs.hist.quantile(0.99),
+          tightPerS: tight.published / (tight.elapsedMs / 1000),
+          tightPerCpuS: tightCpuS > 0 ? tight.published / tightCpuS : null,
+          tightServerCpuUtil: tightCpuS / tightWallS,
+          tightFanoutComplete: tight.published
+            ? tightSubs.delivered / (tight.published * sc.subscribers)
+            : null,
+          tightDrainS: drainS,
+          subscribersDropped: tightSubs.unexpectedClose + httpSubs.unexpectedClose,
+          missed: tightSubs.missed,
+          outOfOrder: tightSubs.outOfOrder,
+          publishErrors: tight.errors,
+        };
+        reps.push(record);
+        if (http.accepted === 0)
+          ctx.fail(`${id}/${kind}: no HTTP publish accepted (${http.firstError})`);
+        if (http.rejected > 0)
+          ctx.fail(`${id}/${kind}: ${http.rejected} HTTP publishes refused: ${http.firstError}`);
+        if (tight.errors > 0)
+          ctx.fail(
+            `${id}/${kind}: ${tight.errors} in-process publish errors: ${tight.firstError?.split('\n')[0]}`,
+          );
+        if (tight.published === 0) ctx.fail(`${id}/${kind}: nothing published in process`);
+        if (tightSubs.missed || tightSubs.outOfOrder) {
+          ctx.fail(
+            `${id}/${kind}: subscribers saw ${tightSubs.missed} missed, ${tightSubs.outOfOrder} out-of-order events`,
+          );
+        }
+        if (httpSubs.delivered === 0 || tightSubs.delivered === 0)
+          ctx.fail(`${id}/${kind}: subscribers received nothing`);
+        ctx.progress(
+          `${id} ${kind} rep ${rep + 1}: HTTP ${Math.round(record.httpPerS)}/s (${Math.round(record.httpPerCpuS)}/cpu-s), ` +
+            `in-process ${Math.round(record.tightPerS)}/s (${Math.round(record.tightPerCpuS)}/cpu-s), ` +
+            `fan-out ${(record.tightFanoutComplete * 100).toFixed(0)}% in ${drainS.toFixed(1)} s, dropped ${record.subscribersDropped}`,
+        );
+      }
+    } catch (err) {
+      ctx.fail(`${id}/${kind}: ${err.message}`);
+    } finally {
+      await stopAll([...lgs, poster, server]);
+    }
+    out.servers[kind] = { reps, median: medianRecord(reps) };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// G: two Ripple instances on one Redis, against raw ioredis PUBLISH -> SUBSCRIBE
+
+export async function redisScenario(ctx, id, title, sc) {
+  const out = {
+    id,
+    title,
+    config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
+    servers: {},
+    notes: [],
+  };
+  const redis = ctx.redis;
+  if (!redis.prefixVar) {
+    out.skipped =
+      'skipped: needs the Redis transport (no RIPPLE_REDIS_KEY_PREFIX-like variable in dist/config/ripple.config.js)';
+    return out;
+  }
+  if (!redis.reachable) {
+    out.skipped = `skipped: no Redis answers at ${redis.url}`;
+    if (process.env.CI === 'true') ctx.fail(`${id}: no Redis at ${redis.url} (CI=true)`);
+    return out;
+  }
+  const env = { RIPPLE_TRANSPORT: 'redis', REDIS_URL: redis.url, [redis.prefixVar]: redis.prefix };
+  out.config.prefixVar = redis.prefixVar;
+
+  // The reference for the hop: one Ripple on the memory transport, the same clients and rate.
+  const memReps = [];
+  let mem;
+  let memLgs = [];
+  try {
+    mem = await startServer(ctx, 'ripple', { label: 'ripple-memory' });
+    memLgs = await startLoadgens(ctx, sc.clients, 'lgM');
+    await connectClients(ctx, mem, memLgs, sc.clients);
+    const params = {
+      publisher: mem,
+      servers: [mem],
+      lgs: memLgs,
+      clients: sc.clients,
+      rate: sc.rate,
+    };
+    await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.warmupMs });
+    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+      const w = await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.windowMs });
+      memReps.push(w.record);
+      checkDelivery(ctx, `${id}/ripple-memory rep ${rep + 1}`, w.record, {
+        lateIsFailure: ctx.quick,
+      });
+      ctx.progress(`${id} ripple (memory) rep ${rep + 1}: ${summarizeFanout(w.record)}`);
+    }
+  } catch (err) {
+    ctx.fail(`${id}/ripple-memory: ${err.message}`);
+  } finally {
+    await stopAll([...memLgs, mem]);
+  }
+  out.servers['ripple-memory'] = { reps: memReps, median: medianRecord(memReps) };
+
+  const half = Math.floor(sc.clients / 2);
+  const reps = [];
+  const tputReps = [];
+  let a;
+  let b;
+  let lgA = [];
+  let lgB = [];
+  try {
+    a = await startServer(ctx, 'ripple', { label: 'ripple-redis-a', env });
+    b = await startServer(ctx, 'ripple', { label: 'ripple-redis-b', env });
+    lgA = await startLoadgens(ctx, half, 'lgA');
+    lgB = await startLoadgens(ctx, sc.clients - half, 'lgB');
+    await connectClients(ctx, a, lgA, half);
+    await connectClients(ctx, b, lgB, sc.clients - half);
+    const lgs = [...lgA, ...lgB];
+    const params = { publisher: a, servers: [a, b], lgs, clients: sc.clients, rate: sc.rate };
+    await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.warmupMs });
+    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+      const w = await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.windowMs });
+      const [la, ...lb] = w.perLoadgen;
+      const record = {
+        ...w.record,
+        p50LocalMs: la.p50Ms,
+        p99LocalMs: la.p99Ms,
+        p50RemoteMs: lb[0]?.p50Ms,
+        p99RemoteMs: lb[0]?.p99Ms,
+      };
+      reps.push(record);
+      checkDelivery(ctx, `${id}/ripple-redis rep ${rep + 1}`, record, { lateIsFailure: ctx.quick });
+      ctx.progress(`${id} ripple x2 via redis rep ${rep + 1}: ${summarizeFanout(record)}`);
+    }
+    // Throughput: few subscribers, publishes kept `inflight` deep.
+    await Promise.all(lgs.map((lg) => lg.request('close')));
+    await waitSubscribersBelow(a, 1);
+    await waitSubscribersBelow(b, 1);
+    const { nextSeq } = await a.request('stats');
+    await connectClients(ctx, a, lgA, sc.tputSubscribers, { fromSeq: nextSeq });
+    await connectClients(ctx, b, lgB, sc.tputSubscribers, { fromSeq: nextSeq });
+    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+      const { nextSeq: first } = await a.request('stats');
+      await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: first })));
+      const t0 = performance.now();
+      const cpu0 = cpuSeconds(a.pid) + cpuSeconds(b.pid);
+      const tight = await a.request(
+        'tight',
+        { durationMs: sc.tputMs, inflight: sc.inflight },
+        sc.tputMs + 60_000,
+      );
+      const subsB = mergeLoadgen(
+        await Promise.all(
+          lgB.map((lg) =>
+            lg.request(
+              'await',
+              { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
+              ctx.cfg.drainMs + 30_000,
+            ),
+          ),
+        ),
+      );
+      const subsA = mergeLoadgen(
+        await Promise.all(
+          lgA.map((lg) =>
+            lg.request(
+              'await',
+              { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
+              ctx.cfg.drainMs + 30_000,
+            ),
+          ),
+        ),
+      );
+      const wallS = (performance.now() - t0) / 1000;
+      const cpuS = cpuSeconds(a.pid) + cpuSeconds(b.pid) - cpu0;
+      const record = {
+        acceptedPerS: tight.published / (tight.elapsedMs / 1000),
+        deliveredRemotePerS: subsB.delivered / sc.tputSubscribers / wallS,
+        remoteComplete: tight.published
+          ? subsB.delivered / (tight.published * sc.tputSubscribers)
+          : null,
+        serverCpuS: cpuS,
+        missed: subsA.missed + subsB.missed,
+        outOfOrder: subsA.outOfOrder + subsB.outOfOrder,
+        publishErrors: tight.errors,
+      };
+      tputReps.push(record);
+      if (tight.errors)
+        ctx.fail(
+          `${id}: ${tight.errors} publish errors through Redis: ${tight.firstError?.split('\n')[0]}`,
+        );
+      if (record.missed || record.outOfOrder)
+        ctx.fail(`${id}: ${record.missed} missed, ${record.outOfOrder} out of order through Redis`);
+      ctx.progress(
+        `${id} ripple via redis throughput rep ${rep + 1}: ${Math.round(record.acceptedPerS)}/s accepted, ` +
+          `${Math.round(record.deliveredRemotePerS)}/s per remote subscriber`,
+      );
+    }
+  } catch (err) {
+    ctx.fail(`${id}/ripple-redis: ${err.message}`);
+  } finally {
+    await stopAll([...lgA, ...lgB, a, b]);
+  }
+  out.servers['ripple-redis'] = { reps, median: medianRecord(reps) };
+  out.servers['ripple-redis-throughput'] = { reps: tputReps, median: medianRecord(tputReps) };
+
+  // The reference: ioredis PUBLISH -> SUBSCRIBE, the same payloads, rate and window.
+  const rawReps = [];
+  let sub;
+  let pub;
+  try {
+    sub = spawnNode({
+      name: `${id}-ioredis-sub-${++serial}`,
+      script: 'bench/redis/raw-pubsub.mjs',
+      cpu: ctx.loadCpu,
+      logDir: ctx.logDir,
+      cwd: ctx.root,
+    });
+    pub = spawnNode({
+      name: `${id}-ioredis-pub-${++serial}`,
+      script: 'bench/redis/raw-pubsub.mjs',
+      cpu: ctx.serverCpu,
+      logDir: ctx.logDir,
+      cwd: ctx.root,
+    });
+    await Promise.all([sub.ready(), pub.ready()]);
+    const channel = `${redis.prefix}raw`;
+    await sub.request('subscribe', { url: redis.url, channel });
+    await pub.request('connect', { url: redis.url });
+    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+      await sub.request('window', {});
+      const rate = await pub.request(
+        'rate',
+        { channel, rate: sc.rate, durationMs: ctx.cfg.windowMs },
+        ctx.cfg.windowMs + 60_000,
+      );
+      const got = await sub.request(
+        'await',
+        { count: rate.published, timeoutMs: ctx.cfg.drainMs },
+        ctx.cfg.drainMs + 30_000,
+      );
+      const lat = latencyFields(Histogram.fromJSON(got.histogram));
+      await sub.request('window', {});
+      const t0 = performance.now();
+      const tight = await pub.request(
+        'tight',
+        { channel, durationMs: sc.tputMs, inflight: sc.inflight },
+        sc.tputMs + 60_000,
+      );
+      const got2 = await sub.request(
+        'await',
+        { count: tight.published, timeoutMs: ctx.cfg.drainMs },
+        ctx.cfg.drainMs + 30_000,
+      );
+      const wallS = (performance.now() - t0) / 1000;
+      const record = {
+        p50Ms: lat.p50Ms,
+        p99Ms: lat.p99Ms,
+        acceptedPerS: tight.published / (tight.elapsedMs / 1000),
+        deliveredPerS: got2.received / wallS,
+        missed: got.missed + got2.missed,
+        outOfOrder: got.outOfOrder + got2.outOfOrder,
+      };
+      rawReps.push(record);
+      if (!got.done || !got2.done)
+        ctx.fail(
+          `${id}/ioredis: subscriber got ${got.received}/${rate.published} and ${got2.received}/${tight.published}`,
+        );
+      ctx.progress(
+        `${id} ioredis rep ${rep + 1}: p50 ${lat.p50Ms?.toFixed(2)} ms, p99 ${lat.p99Ms?.toFixed(2)} ms, ${Math.round(record.acceptedPerS)}/s published, ${Math.round(record.deliveredPerS)}/s received`,
+      );
+    }
+  } catch (err) {
+    ctx.fail(`${id}/ioredis: ${err.message}`);
+  } finally {
+    await stopAll([sub, pub]);
+  }
+  out.servers.ioredis = { reps: rawReps, median: medianRecord(rawReps) };
+  return out;
+}

@@ -1,0 +1,173 @@
+/**
+ * The control side of every bench server (Ripple, the raw baselines, the Nest @Sse() baseline):
+ * an IPC channel to the orchestrator and an in-process publisher. Each server supplies:
+ *   publish(seq, t, pad)  publishes one event (may return a Promise)
+ *   endTick()             optional: called after each publisher tick (the corked baseline flushes)
+ *   subscribers()         open SSE connections on this server
+ *   close()               stops the server
+ *
+ * Commands (orchestrator -> server), each answered with {id, ok, ...}:
+ *   stats                 {subscribers, nextSeq, rss, heapUsed}
+ *   gc                    runs a full GC (the servers start with --expose-gc), then stats
+ *   elu-start / elu-stop  event-loop utilisation over the window between the two
+ *   publish {rate, burst, durationMs, payloadBytes}
+ *                         `burst` events every 1000*burst/rate ms, open loop: late ticks are
+ *                         caught up, so the offered load does not drop when the server falls
+ *                         behind. Answers when done: {firstSeq, lastSeq, published, lagP99Ms, ...}
+ *   tight {durationMs, inflight, payloadBytes}
+ *                         publishes as fast as it can for durationMs: batches of `inflight`
+ *                         publishes, awaited together, with a setImmediate between batches so
+ *                         sockets get written. Answers {published, elapsedMs, firstSeq, lastSeq}
+ *   shutdown              close() and exit
+ * The process exits when the orchestrator goes away (IPC disconnect), so no server outlives a run.
+ */
+import { performance } from 'node:perf_hooks';
+import { padFor } from './payload.mjs';
+
+export function serveBench(name, hooks, port) {
+  if (!process.send) throw new Error(`${name}: must be started by bench/run.mjs (no IPC channel)`);
+  let nextSeq = 0;
+  let eluStart = null;
+  let errors = 0;
+  let firstError = null;
+
+  const onError = (err) => {
+    errors++;
+    firstError ??= String(err?.stack ?? err);
+  };
+
+  const publishOne = (pad) => {
+    const seq = nextSeq++;
+    const result = hooks.publish(seq, performance.timeOrigin + performance.now(), pad);
+    if (result && typeof result.then === 'function') result.then(undefined, onError);
+    return result;
+  };
+
+  const stats = () => {
+    const mem = process.memoryUsage();
+    return { subscribers: hooks.subscribers(), nextSeq, rss: mem.rss, heapUsed: mem.heapUsed };
+  };
+
+  function runSchedule({ rate, burst = 1, durationMs, payloadBytes = 100 }) {
+    const pad = padFor(payloadBytes);
+    const intervalMs = (1000 * burst) / rate;
+    const ticks = Math.max(1, Math.round(durationMs / intervalMs));
+    const firstSeq = nextSeq;
+    const errorsBefore = errors;
+    const lags = [];
+    let k = 0;
+    const start = performance.now();
+    return new Promise((resolve) => {
+      const step = () => {
+        try {
+          const now = performance.now();
+          const due = Math.min(ticks, Math.floor((now - start) / intervalMs) + 1);
+          while (k < due) {
+            lags.push(now - (start + k * intervalMs));
+            for (let i = 0; i < burst; i++) publishOne(pad);
+            hooks.endTick?.();
+            k++;
+          }
+          if (k >= ticks) {
+            lags.sort((a, b) => a - b);
+            resolve({
+              firstSeq,
+              lastSeq: nextSeq - 1,
+              published: nextSeq - firstSeq,
+              ticks,
+              elapsedMs: performance.now() - start,
+              lagP50Ms: lags[Math.floor(lags.length * 0.5)],
+              lagP99Ms: lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))],
+              errors: errors - errorsBefore,
+              firstError,
+            });
+            return;
+          }
+          setTimeout(step, Math.max(0, start + k * intervalMs - performance.now()));
+        } catch (err) {
+          onError(err);
+          resolve({
+            firstSeq,
+            lastSeq: nextSeq - 1,
+            published: nextSeq - firstSeq,
+            errors: errors - errorsBefore,
+            firstError,
+          });
+        }
+      };
+      step();
+    });
+  }
+
+  async function runTight({ durationMs, inflight = 64, payloadBytes = 100 }) {
+    const pad = padFor(payloadBytes);
+    const firstSeq = nextSeq;
+    const errorsBefore = errors;
+    const start = performance.now();
+    const end = start + durationMs;
+    const batch = [];
+    while (performance.now() < end) {
+      for (let i = 0; i < inflight; i++) {
+        const r = publishOne(pad);
+        if (r && typeof r.then === 'function') batch.push(r);
+      }
+      hooks.endTick?.();
+      if (batch.length) {
+        await Promise.allSettled(batch);
+        batch.length = 0;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const elapsedMs = performance.now() - start;
+    return {
+      firstSeq,
+      lastSeq: nextSeq - 1,
+      published: nextSeq - firstSeq,
+      elapsedMs,
+      errors: errors - errorsBefore,
+      firstError,
+    };
+  }
+
+  const handlers = {
+    stats: async () => stats(),
+    gc: async () => {
+      if (globalThis.gc) {
+        globalThis.gc();
+        await new Promise((resolve) => setImmediate(resolve));
+        globalThis.gc();
+      }
+      return stats();
+    },
+    'elu-start': async () => {
+      eluStart = performance.eventLoopUtilization();
+      return {};
+    },
+    'elu-stop': async () => ({
+      elu: eluStart ? performance.eventLoopUtilization(eluStart).utilization : null,
+    }),
+    publish: (msg) => runSchedule(msg),
+    tight: (msg) => runTight(msg),
+    shutdown: async () => {
+      // A second at most: a graceful close is not what is measured, and the process exits anyway.
+      await Promise.race([hooks.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      setImmediate(() => process.exit(0));
+      return {};
+    },
+  };
+
+  process.on('message', (msg) => {
+    const handler = handlers[msg?.cmd];
+    if (!handler) {
+      process.send({ id: msg?.id, ok: false, error: `unknown command ${msg?.cmd}` });
+      return;
+    }
+    handler(msg).then(
+      (result) => process.send({ id: msg.id, ok: true, ...result }),
+      (err) => process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) }),
+    );
+  });
+  // No orphans: the server goes when the orchestrator goes.
+  process.on('disconnect', () => process.exit(0));
+  process.send({ type: 'ready', name, port, pid: process.pid });
+}

@@ -1,0 +1,132 @@
+/**
+ * The raw node:http baselines. No framework, one topic, no history, no flow control.
+ *   raw.mjs           encodes each frame once (a Buffer) and res.write()s it to every client
+ *   raw.mjs --corked  encodes each frame once *with its HTTP chunk header and trailer*, writes it
+ *                     straight to the sockets, and corks each socket for the whole publisher tick,
+ *                     so the events of one tick leave in one write per socket
+ * Routes: GET /events (any query) streams; POST /events/:topic {"data": ...} publishes (201).
+ */
+import { createServer } from 'node:http';
+import { serveBench } from '../lib/server-control.mjs';
+
+const corked = process.argv.includes('--corked');
+const HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+};
+const OPENING = 'retry: 2000\n\n';
+
+/** res objects (plain) or sockets (corked). */
+const clients = new Set();
+let pending = [];
+let flushScheduled = false;
+let httpIds = 0;
+
+function chunk(text) {
+  const body = Buffer.from(text);
+  return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
+}
+
+function frameText(id, json) {
+  return `id: ${id}\ndata: ${json}\n\n`;
+}
+
+function flush() {
+  flushScheduled = false;
+  const frames = pending;
+  pending = [];
+  if (frames.length === 0) return;
+  if (frames.length === 1) {
+    const buf = frames[0];
+    for (const socket of clients) socket.write(buf);
+    return;
+  }
+  for (const socket of clients) {
+    socket.cork();
+    for (const buf of frames) socket.write(buf);
+    socket.uncork();
+  }
+}
+
+function publishText(id, json) {
+  if (corked) {
+    pending.push(chunk(frameText(id, json)));
+    // The publisher's tick calls endTick(); an HTTP publish flushes on the next tick.
+    if (!flushScheduled) {
+      flushScheduled = true;
+      process.nextTick(flush);
+    }
+  } else {
+    const buf = Buffer.from(frameText(id, json));
+    for (const res of clients) res.write(buf);
+  }
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url.startsWith('/events')) {
+    req.socket.setNoDelay(true);
+    if (corked) {
+      res.writeHead(200, { ...HEADERS, 'Transfer-Encoding': 'chunked' });
+      res.flushHeaders();
+      const socket = req.socket;
+      socket.write(chunk(OPENING));
+      clients.add(socket);
+      res.on('close', () => clients.delete(socket));
+    } else {
+      res.writeHead(200, HEADERS);
+      res.write(OPENING);
+      clients.add(res);
+      res.on('close', () => clients.delete(res));
+    }
+    return;
+  }
+  const m = /^\/events\/([A-Za-z0-9][A-Za-z0-9._:-]{0,127})$/.exec(req.url);
+  if (req.method === 'POST' && m) {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => {
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(parts).toString('utf8'));
+      } catch {
+        res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"message":"not JSON"}');
+        return;
+      }
+      if (body === null || typeof body !== 'object' || !('data' in body)) {
+        res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"message":"no data"}');
+        return;
+      }
+      const id = String(++httpIds);
+      publishText(id, JSON.stringify(body.data));
+      const answer = `{"topic":"${m[1]}","id":"${id}"}`;
+      res.writeHead(201, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(answer),
+      });
+      res.end(answer);
+    });
+    return;
+  }
+  res.writeHead(404).end();
+});
+server.keepAliveTimeout = 60_000;
+
+server.listen(0, '127.0.0.1', () => {
+  serveBench(
+    corked ? 'corked' : 'raw',
+    {
+      publish: (seq, t, p) => publishText(String(seq), `{"s":${seq},"t":${t},"p":"${p}"}`),
+      endTick: corked ? flush : undefined,
+      subscribers: () => clients.size,
+      close: () =>
+        new Promise((resolve) => {
+          for (const c of clients) c.destroy();
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    },
+    server.address().port,
+  );
+});
