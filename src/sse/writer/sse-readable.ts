@@ -28,6 +28,8 @@ export class SseReadable extends Readable {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** Nest has piped this stream into the response, and what waited here has gone through. */
+  private direct = false;
   private subscription?: Subscription;
   private stallTimer?: NodeJS.Timeout;
   private ageTimer?: NodeJS.Timeout;
@@ -46,7 +48,12 @@ export class SseReadable extends Readable {
     private readonly onDrop: (reason: DropReason, backlogBytes: number) => void,
   ) {
     super({ highWaterMark: 64 * 1024 });
+    response.once('pipe', () => {
+      this.piped = true;
+    });
   }
+
+  private piped = false;
 
   /**
    * Starts reading `source`. `onStarted` is called with its first frame, or at its end if it had
@@ -120,11 +127,12 @@ export class SseReadable extends Readable {
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      scheduleFlush(this);
     }
   }
 
-  private flush(): void {
+  /** Writes what this turn queued, as one chunk. */
+  flush(): void {
     this.flushScheduled = false;
     if (this.pendingBytes === 0 || this.destroyed) {
       return;
@@ -133,7 +141,16 @@ export class SseReadable extends Readable {
       this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.push(chunk);
+    // Once the pipe has carried what waited here, frames go straight to the response: the pipe
+    // then only ends it. Until then they go through the pipe, so the order holds.
+    if (!this.direct && this.piped && this.readableLength === 0) {
+      this.direct = true;
+    }
+    if (this.direct) {
+      this.response.write(chunk);
+    } else {
+      this.push(chunk);
+    }
     this.watchStall();
   }
 
@@ -177,5 +194,25 @@ export class SseReadable extends Readable {
     this.subscription?.unsubscribe();
     clearTimeout(this.stallTimer);
     clearTimeout(this.ageTimer);
+  }
+}
+
+/**
+ * Streams with frames queued this turn, flushed together in one callback rather than one
+ * process.nextTick per stream per event.
+ */
+const queued: SseReadable[] = [];
+
+function flushQueued(): void {
+  // Streams queued while flushing wait for the next turn.
+  const streams = queued.splice(0);
+  for (const stream of streams) {
+    stream.flush();
+  }
+}
+
+function scheduleFlush(stream: SseReadable): void {
+  if (queued.push(stream) === 1) {
+    process.nextTick(flushQueued);
   }
 }
