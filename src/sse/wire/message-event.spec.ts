@@ -1,11 +1,26 @@
 import type { MessageEvent } from '@nestjs/common';
 import { SseStream } from '@nestjs/core/router/sse-stream.js';
+import { encodeFrame, frameBytes } from './sse-frame.js';
 import { serializePayload } from './payload.js';
-import { HEARTBEAT, openingMessage, resetMessage, topicMessage } from './message-event.js';
+import {
+  HEARTBEAT,
+  openingMessage,
+  resetMessage,
+  sharedTopicMessage,
+  topicMessage,
+} from './message-event.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 
-/** The bytes Nest's SSE writer puts on the wire for our messages: what a client really reads. */
+/** The bytes Ripple's writer puts on the wire for a message. */
 function wire(message: MessageEvent): Promise<string> {
+  const bytes = frameBytes(message);
+  const text = Array.isArray(bytes) ? Buffer.concat(bytes).toString() : bytes.toString();
+  expect(text).toBe(encodeFrame(message));
+  return Promise.resolve(text);
+}
+
+/** The bytes Nest's own SSE writer puts on the wire, for `hub.stream()` under plain `@Sse()`. */
+function nestWire(message: MessageEvent): Promise<string> {
   const stream = new SseStream();
   return new Promise((resolve, reject) => {
     let out = '';
@@ -85,6 +100,45 @@ describe('wire encoding', () => {
     const frame = await wire(resetMessage('trimmed', ['a', 'b'], 'a=1-0,b=2-0'));
     expect(frame).toBe(
       'event: ripple.reset\nid: a=1-0,b=2-0\ndata: {"reason":"trimmed","topics":["a","b"]}\n\n',
+    );
+  });
+
+  it('frames the same under plain @Sse(), as Nest writes them', async () => {
+    const messages = [
+      topicMessage(event({ text: 'a\r\nb' }, 'price'), 'news=5-1'),
+      openingMessage(1500, 'a=1-0'),
+      HEARTBEAT,
+      resetMessage('trimmed', ['a'], 'a=1-0'),
+    ];
+    for (const message of messages) {
+      expect(dataOf(await nestWire(message))).toBe(dataOf(await wire(message)));
+      expect(await nestWire(message)).toContain(
+        message.id === undefined ? ':' : `id: ${message.id}`,
+      );
+    }
+  });
+
+  it('encodes a one-topic event once for all its connections, and multi-topic data lines once', async () => {
+    const stored = event({ shared: true });
+    const one = sharedTopicMessage(stored);
+    expect(sharedTopicMessage(stored)).toBe(one);
+    expect(frameBytes(one)).toBe(frameBytes(one));
+    const [headA, tailA] = frameBytes(topicMessage(stored, 'news=5-1,b=1-0')) as Buffer[];
+    const [headB, tailB] = frameBytes(topicMessage(stored, 'news=5-1,c=2-0')) as Buffer[];
+    expect(tailA).toBe(tailB);
+    expect(headA.toString()).toBe('event: news\nid: news=5-1,b=1-0\n');
+    expect(headB.toString()).toBe('event: news\nid: news=5-1,c=2-0\n');
+  });
+
+  it('splits raw text data on every kind of line break into data lines', () => {
+    expect(encodeFrame({ data: 'a\r\nb\rc\nd' })).toBe('data: a\ndata: b\ndata: c\ndata: d\n\n');
+    expect(encodeFrame({ data: '' })).toBe('data: \n\n');
+    expect(encodeFrame({ comment: 'x\ny' })).toBe(': x\n: y\n\n');
+  });
+
+  it('keeps ids and types on one line whatever they hold', () => {
+    expect(encodeFrame({ id: 'a\nb\r\0c', type: 'x\ny', data: 'z' })).toBe(
+      'event: xy\nid: abc\ndata: z\n\n',
     );
   });
 });

@@ -55,16 +55,43 @@ export function encodeFrame(message: MessageEvent): string {
   return encodeHead(message) + encodeTail(message.data);
 }
 
-const tails = new WeakMap<TopicEvent, Buffer>();
-const frames = new WeakMap<MessageEvent, Buffer>();
+/** Frames of frozen messages (the heartbeat): a handful, kept for good. */
+const constants = new WeakMap<MessageEvent, Buffer>();
+
+/**
+ * Frames encoded in this turn of the event loop. A live event reaches all its connections in one
+ * turn, so that is as long as sharing its bytes is worth: held longer (as long as history holds the
+ * event) they would double what history costs in memory.
+ */
+const thisTurn = new Map<object, Buffer>();
+
+function remember(key: object, bytes: Buffer): Buffer {
+  if (thisTurn.size === 0) {
+    setImmediate(() => thisTurn.clear());
+  }
+  thisTurn.set(key, bytes);
+  return bytes;
+}
+
+/** The `data:` lines of a stored event are keyed apart from its one-topic message. */
+const TAIL = new WeakMap<TopicEvent, object>();
+
+function tailKey(event: TopicEvent): object {
+  let key = TAIL.get(event);
+  if (!key) {
+    key = {};
+    TAIL.set(event, key);
+  }
+  return key;
+}
 
 /**
  * A frame as bytes, encoded as little as possible: a message shared by many connections (a
- * one-topic event, a heartbeat) once in all, and the data lines of a stored event once for every
- * connection, whatever the cursor in front of them.
+ * one-topic event, a heartbeat) once for all of them, and the data lines of a stored event once
+ * for every connection, whatever the cursor in front of them.
  */
 export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
-  const cached = frames.get(message);
+  const cached = thisTurn.get(message) ?? constants.get(message);
   if (cached) {
     return cached;
   }
@@ -72,21 +99,15 @@ export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
   if (!source) {
     const bytes = Buffer.from(encodeFrame(message));
     if (Object.isFrozen(message)) {
-      frames.set(message, bytes);
+      constants.set(message, bytes);
     }
     return bytes;
   }
   if (message.id === `${source.topic}=${source.id}`) {
     // A one-topic message, the same object for every such connection: encode it once, whole.
-    const whole = Buffer.from(encodeHead(message) + encodeTail(source.data));
-    frames.set(message, whole);
-    return whole;
+    return remember(message, Buffer.from(encodeHead(message) + encodeTail(source.data)));
   }
-  let tail = tails.get(source);
-  if (!tail) {
-    tail = Buffer.from(encodeTail(source.data));
-    tails.set(source, tail);
-  }
-  const head = Buffer.from(encodeHead(message));
-  return [head, tail];
+  const key = tailKey(source);
+  const tail = thisTurn.get(key) ?? remember(key, Buffer.from(encodeTail(source.data)));
+  return [Buffer.from(encodeHead(message)), tail];
 }
