@@ -6,29 +6,40 @@ import {
   TEST_REDIS_URL,
   testPrefix,
 } from '../../../test/utils/redis.js';
+import {
+  describeWithRedisCluster,
+  dropClusterPrefix,
+  useRedisCluster,
+} from '../../../test/utils/redis-cluster.js';
+import type { RedisBackend } from '../../sse/redis/redis-backend.js';
+import { RedisClusterConnections } from '../../sse/redis/redis-cluster-connections.js';
 import { RedisConnections } from '../../sse/redis/redis-connections.js';
 import { RedisLeaderLock } from './redis-leader-lock.js';
 import { until } from '../../../test/utils/until.js';
 
-const describeRedis = await describeWithRedis();
 const LEASE_MS = 600;
 
-describeRedis('RedisLeaderLock', () => {
+/** The lock's contract and its crash behaviour, on one Redis backend (a server or a cluster). */
+function describeRedisLeaderLock(
+  name: string,
+  connect: (prefix: string) => RedisBackend,
+  drop: (prefix: string) => Promise<void>,
+): void {
   const prefix = testPrefix('lock');
-  afterAll(() => dropPrefix(TEST_REDIS_URL, prefix));
+  afterAll(() => drop(prefix));
 
   /** Each lock on its own connections, as two instances would be. */
   const makeLock = async (leaseMs = LEASE_MS) => {
-    const connections = new RedisConnections(TEST_REDIS_URL, prefix);
-    await connections.whenReady(5000);
+    const backend = connect(prefix);
+    await backend.whenReady(5000);
     return {
-      lock: new RedisLeaderLock(connections.command, prefix, leaseMs, 'test'),
-      connections,
-      close: () => connections.onApplicationShutdown(),
+      lock: new RedisLeaderLock(backend.command, prefix, leaseMs, 'test'),
+      backend,
+      close: () => backend.onApplicationShutdown(),
     };
   };
 
-  describeLeaderLockContract('RedisLeaderLock', () => makeLock(), {
+  describeLeaderLockContract(name, () => makeLock(), {
     decideWithinMs: 3 * LEASE_MS,
     holdMs: 2 * LEASE_MS,
   });
@@ -36,19 +47,18 @@ describeRedis('RedisLeaderLock', () => {
   it('lets another instance take over within a lease when the holder dies without releasing', async () => {
     const holder = await makeLock();
     const other = await makeLock();
-    const name = `dies.${Date.now()}`;
+    const lockName = `dies.${Date.now()}`;
     const values: boolean[] = [];
     const follower: boolean[] = [];
-    const holderSub = holder.lock.lead(name).subscribe((v) => values.push(v));
+    const holderSub = holder.lock.lead(lockName).subscribe((v) => values.push(v));
     await until(() => values.length > 0, 'the holder to decide');
-    const followerSub = other.lock.lead(name).subscribe((v) => follower.push(v));
+    const followerSub = other.lock.lead(lockName).subscribe((v) => follower.push(v));
     await until(() => follower.length > 0, 'the follower to decide');
     expect(values).toEqual([true]);
     expect(follower).toEqual([false]);
 
-    // The holder's process dies: its connections drop, nothing is released, no renewal comes.
-    holder.connections.command.disconnect();
-    holder.connections.subscriber.disconnect();
+    // The holder's process dies: its connection drops, nothing is released, no renewal comes.
+    holder.backend.command.disconnect();
     const died = Date.now();
     await until(() => follower.includes(true), 'the takeover', 3 * LEASE_MS);
     expect(follower).toEqual([false, true]);
@@ -61,12 +71,12 @@ describeRedis('RedisLeaderLock', () => {
 
   it('steps down before its lease can expire when Redis stops answering', async () => {
     const holder = await makeLock();
-    const name = `cut.${Date.now()}`;
+    const lockName = `cut.${Date.now()}`;
     const values: boolean[] = [];
-    const sub = holder.lock.lead(name).subscribe((v) => values.push(v));
+    const sub = holder.lock.lead(lockName).subscribe((v) => values.push(v));
     await until(() => values.length > 0, 'the holder to decide');
     expect(values).toEqual([true]);
-    holder.connections.command.disconnect();
+    holder.backend.command.disconnect();
     const cut = Date.now();
     await until(() => values.length >= 2, 'the step-down', 2 * LEASE_MS);
     expect(values).toEqual([true, false]);
@@ -74,4 +84,23 @@ describeRedis('RedisLeaderLock', () => {
     sub.unsubscribe();
     await holder.close();
   });
+}
+
+const describeRedis = await describeWithRedis();
+
+describeRedis('RedisLeaderLock', () => {
+  describeRedisLeaderLock(
+    'RedisLeaderLock',
+    (prefix) => new RedisConnections(TEST_REDIS_URL, prefix),
+    (prefix) => dropPrefix(TEST_REDIS_URL, prefix),
+  );
+});
+
+describeWithRedisCluster()('RedisLeaderLock on a Redis Cluster', () => {
+  const cluster = useRedisCluster();
+  describeRedisLeaderLock(
+    'RedisLeaderLock (redis-cluster)',
+    (prefix) => new RedisClusterConnections(cluster.current.url, prefix),
+    (prefix) => dropClusterPrefix(cluster.current, prefix),
+  );
 });

@@ -5,9 +5,15 @@ import { SUBSCRIBED, UNSUBSCRIBED } from '../transport/transport.interface.js';
 import type { ChannelSignal, PubSub } from './pubsub.interface.js';
 import { hashSlot } from './redis-keys.js';
 
-/** A lost subscription is made again after this long, doubling while it keeps failing. */
+/**
+ * A lost subscription is made again at once (after a refresh of the slot map), then, while that
+ * keeps failing (a dead master whose replica has not taken over yet), after 50 ms, doubling up to
+ * 250 ms: a stream waits at most that long after the takeover.
+ */
 const RETRY_FIRST_MS = 50;
-const RETRY_MAX_MS = 500;
+const RETRY_MAX_MS = 250;
+/** A subscriber connection that is not up by then is given up, and its channels placed again. */
+const CONNECT_TIMEOUT_MS = 2000;
 
 /** One channel's subscription, and the node it is made on. */
 interface Placement {
@@ -35,13 +41,13 @@ interface ShardNode {
  *
  * When a node's connection drops (the master died), or the node reports that slots moved away
  * (Redis unsubscribes a slot's channels when it loses the slot: in a migration, or when a failover
- * demotes it), every channel on that node says UNSUBSCRIBED, and is subscribed again where the
- * refreshed slot map says its slot now is, saying SUBSCRIBED once it is: the transport's streams
- * read what they missed from history then.
+ * demotes it), or it turns out not to be a master, every channel on that node says UNSUBSCRIBED,
+ * and is subscribed again where the refreshed slot map says its slot now is, saying SUBSCRIBED once
+ * it is: the transport's streams read what they missed from history then.
  *
- * ioredis's own `shardedSubscribers` option resubscribes too, but silently: nothing tells its
- * user that messages may have been missed, or when they flow again, which is what a resumable
- * stream needs to know.
+ * ioredis's own `shardedSubscribers` option resubscribes too, but tells its user neither which
+ * channels may have missed messages nor when each is in place again (its resubscription is not
+ * awaited), which is what a resumable stream needs to know; and it does not check for a replica.
  */
 export class ShardedPubSub implements PubSub {
   readonly publishCommand = 'SPUBLISH';
@@ -101,6 +107,9 @@ export class ShardedPubSub implements PubSub {
 
   /** Subscribes on the master that owns the channel's slot, as far as the slot map knows. */
   private place(placement: Placement): void {
+    if (this.closed) {
+      return;
+    }
     const owner = this.cluster.slots[placement.slot]?.[0];
     if (owner === undefined) {
       // No slot map yet (the cluster client is still connecting), or no owner (the cluster is down).
@@ -111,25 +120,37 @@ export class ShardedPubSub implements PubSub {
     const attempt = ++placement.attempt;
     placement.node = node;
     node.placements.add(placement);
-    node.redis.ssubscribe(placement.channel).then(
-      () => {
-        if (placement.attempt === attempt) {
+    node.redis
+      .ssubscribe(placement.channel)
+      // Then, on the same connection, whether the node is a master now. A replica takes SSUBSCRIBE
+      // for its master's slots too, but may never pass on what is published: a subscription made
+      // on a master that was just demoted (the slot map was behind) would hear nothing, and no
+      // unsubscribe would say so. On a master, any later loss of the slot unsubscribes it.
+      .then(() => node.redis.role() as Promise<[string, ...unknown[]]>)
+      .then(
+        ([role]) => {
+          if (placement.attempt !== attempt) {
+            return;
+          }
+          if (role !== 'master') {
+            this.drop(node, 'no longer a master');
+            return;
+          }
           this.retries = 0;
           if (this.down.delete(node.key)) {
             this.logger.log(`Sharded subscriptions on ${node.key} work again`);
           }
           placement.subscriber.next(SUBSCRIBED);
-        }
-      },
-      () => {
-        // The node's connection failed, or it answered MOVED (the map was behind): it is dropped
-        // for that (see nodeFor), which usually overtook this attempt already.
-        if (placement.attempt === attempt) {
-          this.unplace(placement);
-          this.retry(placement);
-        }
-      },
-    );
+        },
+        () => {
+          // The node's connection failed, or it answered MOVED (the map was behind): it is dropped
+          // for that (see nodeFor), which usually overtook this attempt already.
+          if (placement.attempt === attempt) {
+            this.unplace(placement);
+            this.retry(placement);
+          }
+        },
+      );
   }
 
   /** Takes a placement off its node: unsubscribes there, or closes the node's connection if idle. */
@@ -157,7 +178,9 @@ export class ShardedPubSub implements PubSub {
     }
     this.pending.add(placement);
     if (this.retryTimer === undefined) {
-      const delay = Math.min(RETRY_FIRST_MS * 2 ** this.retries++, RETRY_MAX_MS);
+      const delay =
+        this.retries === 0 ? 0 : Math.min(RETRY_FIRST_MS * 2 ** (this.retries - 1), RETRY_MAX_MS);
+      this.retries++;
       this.retryTimer = setTimeout(() => {
         this.cluster.refreshSlotsCache(() => {
           this.retryTimer = undefined;
@@ -207,12 +230,13 @@ export class ShardedPubSub implements PubSub {
       ...this.nodeOptions,
       host: key.slice(0, colon),
       port: Number(key.slice(colon + 1)),
-      // RESP2 keeps the connection in the classic subscriber mode.
-      protocol: 2,
+      // RESP3, so that the connection takes ROLE while it is subscribed.
+      protocol: 3,
       // No reconnection: a dropped node's channels are placed again from the slot map, which may
       // name another node by then (a replica that took over).
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
+      connectTimeout: CONNECT_TIMEOUT_MS,
     });
     const node: ShardNode = { key, redis, placements: new Set() };
     this.nodes.set(key, node);
