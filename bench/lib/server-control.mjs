@@ -23,6 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { padFor } from './payload.mjs';
+import { serveCommands } from './command-child.mjs';
 
 export function serveBench(name, hooks, port) {
   if (!process.send) throw new Error(`${name}: must be started by bench/run.mjs (no IPC channel)`);
@@ -156,18 +157,5 @@ export function serveBench(name, hooks, port) {
     },
   };
 
-  process.on('message', (msg) => {
-    const handler = handlers[msg?.cmd];
-    if (!handler) {
-      process.send({ id: msg?.id, ok: false, error: `unknown command ${msg?.cmd}` });
-      return;
-    }
-    handler(msg).then(
-      (result) => process.send({ id: msg.id, ok: true, ...result }),
-      (err) => process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) }),
-    );
-  });
-  // No orphans: the server goes when the orchestrator goes.
-  process.on('disconnect', () => process.exit(0));
-  process.send({ type: 'ready', name, port, pid: process.pid });
+  serveCommands(handlers, { name, port });
 }

@@ -23,6 +23,7 @@
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from '../lib/histogram.mjs';
+import { serveCommands } from '../lib/command-child.mjs';
 
 const HEAD = 0;
 const SIZE = 1;
@@ -392,16 +393,4 @@ const handlers = {
   },
 };
 
-process.on('message', (msg) => {
-  const handler = handlers[msg?.cmd];
-  if (!handler) {
-    process.send({ id: msg?.id, ok: false, error: `unknown command ${msg?.cmd}` });
-    return;
-  }
-  handler(msg).then(
-    (result) => process.send({ id: msg.id, ok: true, ...result }),
-    (err) => process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send({ type: 'ready', pid: process.pid });
+serveCommands(handlers, {});

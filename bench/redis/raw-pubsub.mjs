@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { Histogram } from '../lib/histogram.mjs';
 import { padFor } from '../lib/payload.mjs';
+import { serveCommands } from '../lib/command-child.mjs';
 
 let redis = null;
 let seq = 0;
@@ -119,16 +120,4 @@ const handlers = {
   },
 };
 
-process.on('message', (msg) => {
-  const handler = handlers[msg?.cmd];
-  if (!handler) {
-    process.send({ id: msg?.id, ok: false, error: `unknown command ${msg?.cmd}` });
-    return;
-  }
-  handler(msg).then(
-    (result) => process.send({ id: msg.id, ok: true, ...result }),
-    (err) => process.send({ id: msg.id, ok: false, error: String(err?.stack ?? err) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
-process.send({ type: 'ready', pid: process.pid });
+serveCommands(handlers, {});
