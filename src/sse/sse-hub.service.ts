@@ -21,6 +21,8 @@ import {
   STREAM_FAILED,
   TRANSPORT_UNAVAILABLE,
 } from './sse.messages.js';
+import { TopicChannels } from './fanout/topic-channels.js';
+import { HubStream } from './stream/hub-stream.js';
 import { resumableStream } from './stream/resumable-stream.js';
 import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
 import { InjectTransport, type Transport } from './transport/transport.interface.js';
@@ -50,6 +52,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SseHub.name);
   private readonly connections = new Set<Subscriber<MessageEvent>>();
   private readonly heartbeat$: Observable<number>;
+  private readonly channels: TopicChannels;
   private closing = false;
 
   constructor(
@@ -60,6 +63,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   ) {
     // One timer for all connections, started by the first and stopped with the last.
     this.heartbeat$ = interval(options.heartbeatMs).pipe(share());
+    this.channels = new TopicChannels(transport);
   }
 
   /** Whether publishing and new streams work now (with Redis: whether Redis answers). */
@@ -117,7 +121,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
    * The events of `topics` as Nest MessageEvents, from the position `lastEventId` names (or from
    * now), then live, until the subscriber leaves or the hub shuts down.
    */
-  stream(topics: string[], lastEventId?: string): Observable<MessageEvent> {
+  stream(topics: string[], lastEventId?: string): HubStream {
     const checked = checkTopics(topics, this.options.maxTopicsPerConnection);
     if (this.closing) {
       throw new ServiceUnavailableException(HUB_CLOSED());
@@ -127,12 +131,13 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     }
     const start =
       lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
-    const source = resumableStream(
+    const source: Observable<MessageEvent> = resumableStream(
       {
-        transport: this.transport,
+        channels: this.channels,
         history: this.history,
         retryMs: this.options.retryMs,
         heartbeat$: this.heartbeat$,
+        directAllowed: (): boolean => stream.returnedAsIs,
       },
       checked,
       start,
@@ -143,7 +148,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         return EMPTY;
       }),
     );
-    return new Observable<MessageEvent>((subscriber) => {
+    const stream: HubStream = new HubStream((subscriber) => {
       this.connections.add(subscriber);
       for (const topic of checked) {
         this.stats.subscribed(topic, 1);
@@ -160,6 +165,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         .subscribe(subscriber);
       return subscription;
     });
+    return stream;
   }
 
   /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */

@@ -7,6 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable, defer, map, switchMap, timer } from 'rxjs';
+import { streamControlOf, type StreamControl } from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
 import { requestGrant } from './request-grant.js';
 
@@ -47,11 +48,14 @@ export function endAtExpiry(
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     let lastId: string | undefined;
+    // A hub stream's live events may go to the writer past this operator: it knows the cursor.
+    let control: StreamControl | undefined;
     const expiry = untilTime(expiresAt).subscribe(() => {
       onExpired();
-      if (lastId !== undefined) {
+      const id = control?.cursor() ?? lastId;
+      if (id !== undefined) {
         subscriber.next({
-          id: lastId,
+          id,
           type: TOKEN_EXPIRED_EVENT_TYPE,
           data: JSON.stringify({ reason: 'token-expired' }),
         });
@@ -60,6 +64,7 @@ export function endAtExpiry(
     });
     const events = source.subscribe({
       next: (message) => {
+        control ??= streamControlOf(message);
         if (message.id !== undefined) {
           lastId = String(message.id);
         }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { DropReason } from '../writer/sse-readable.js';
+import type { DropReason } from '../writer/sse-connection.js';
 import type { Refusal } from './connection-limiter.service.js';
 
 /** What flow control did, for health, logs and metrics. */

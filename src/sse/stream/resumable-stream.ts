@@ -2,7 +2,13 @@ import type { MessageEvent } from '@nestjs/common';
 import { Observable, Subscription, timer } from 'rxjs';
 import type { History, HistoryRead } from '../history/history.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
-import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
+import type { TopicChannels } from '../fanout/topic-channels.js';
+import type { TopicMembership } from '../fanout/topic-membership.js';
+import {
+  SUBSCRIBED,
+  UNSUBSCRIBED,
+  type TransportSignal,
+} from '../transport/transport.interface.js';
 import { encodeCursor, type CursorParse } from '../wire/cursor.js';
 import { compareEventIds } from '../wire/event-id.js';
 import {
@@ -13,15 +19,21 @@ import {
   topicMessage,
   type ResetReason,
 } from '../wire/message-event.js';
+import { withStreamControl, type DirectSink } from './stream-control.js';
 
 export interface ResumableStreamDeps {
-  transport: Transport;
+  channels: TopicChannels;
   history: History;
   retryMs: number;
   /** How long a catch-up waits before reading history again after a failed read. */
   catchUpRetryMs?: number;
   /** Ticks every heartbeat period; a connection that sent nothing since the last tick sends a comment. */
   heartbeat$: Observable<unknown>;
+  /**
+   * Whether the writer that sends the stream may take its live events directly (StreamControl):
+   * asked at the opening, when the route has returned the stream as it is.
+   */
+  directAllowed?: () => boolean;
 }
 
 /**
@@ -43,6 +55,8 @@ interface TopicJoin {
   connected: boolean;
   /** The subscription came back while history was being read: read once more after. */
   readAgain: boolean;
+  /** Set once joined to the topic's channel. */
+  membership?: TopicMembership;
 }
 
 /**
@@ -73,6 +87,8 @@ export function resumableStream(
     let waitingForFirstSubscribe = joins.length;
     let sentSinceTick = false;
     let open = false;
+    /** Ripple's writer, when it takes live events directly (one-topic streams only). */
+    let sink: DirectSink | undefined;
 
     const send = (message: MessageEvent) => {
       sentSinceTick = true;
@@ -87,6 +103,25 @@ export function resumableStream(
     };
 
     const fail = (err: unknown) => subscriber.error(err);
+
+    /** Takes back the position of a topic whose events the channel wrote directly. */
+    const syncDirect = (j: TopicJoin) => {
+      const last = j.membership?.leaveDirect();
+      if (last !== undefined) {
+        j.last = last;
+        positions.set(j.topic, last);
+      }
+    };
+
+    const cursorNow = () => {
+      for (const j of joins) {
+        const last = j.membership?.lastDirect();
+        if (last !== undefined) {
+          positions.set(j.topic, last);
+        }
+      }
+      return encodeCursor(positions);
+    };
 
     /** History has been read and sent: send the held events newer than it, then go live. */
     const settle = (j: TopicJoin) => {
@@ -160,7 +195,15 @@ export function resumableStream(
       });
       const cursor = encodeCursor(positions);
       // Jittered, so that clients dropped together (a restart) do not come back together.
-      send(openingMessage(Math.round(deps.retryMs * (0.8 + 0.4 * Math.random())), cursor));
+      const opening = openingMessage(
+        Math.round(deps.retryMs * (0.8 + 0.4 * Math.random())),
+        cursor,
+      );
+      send(
+        single && deps.directAllowed?.()
+          ? withStreamControl(opening, { attach: (s) => (sink = s), cursor: cursorNow })
+          : opening,
+      );
       for (const [reason, resetTopics] of reset) {
         send(resetMessage(reason, resetTopics, cursor));
       }
@@ -173,46 +216,58 @@ export function resumableStream(
       open = true;
     };
 
+    const onSignal = (j: TopicJoin, signal: TransportSignal) => {
+      if (signal === SUBSCRIBED) {
+        j.connected = true;
+        if (!j.subscribed) {
+          j.subscribed = true;
+          if (--waitingForFirstSubscribe === 0) {
+            join().catch(fail);
+          }
+        } else if (j.state === 'subscribing') {
+          catchUp(j);
+        } else if (j.state === 'reading') {
+          // The read may predate what was published while the subscription was down.
+          j.readAgain = true;
+        }
+      } else if (signal === UNSUBSCRIBED) {
+        j.connected = false;
+        syncDirect(j);
+        if (j.state === 'live') {
+          j.state = 'subscribing';
+        }
+      } else if (j.state !== 'live') {
+        j.held.push(signal);
+      } else if (j.inOrder || compareEventIds(signal.id, j.last) > 0) {
+        // A live event can trail the history read that already held it (Redis answers the
+        // read and the subscription on two connections); past the first newer one, none can,
+        // and the channel may write the rest straight to the writer.
+        j.inOrder = true;
+        deliver(j, signal);
+        if (sink) {
+          j.membership?.goDirect(sink);
+        }
+      }
+    };
+
     for (const j of joins) {
-      subscriptions.add(
-        deps.transport.subscribe(j.topic).subscribe({
-          next: (signal) => {
-            if (signal === SUBSCRIBED) {
-              j.connected = true;
-              if (!j.subscribed) {
-                j.subscribed = true;
-                if (--waitingForFirstSubscribe === 0) {
-                  join().catch(fail);
-                }
-              } else if (j.state === 'subscribing') {
-                catchUp(j);
-              } else if (j.state === 'reading') {
-                // The read may predate what was published while the subscription was down.
-                j.readAgain = true;
-              }
-            } else if (signal === UNSUBSCRIBED) {
-              j.connected = false;
-              if (j.state === 'live') {
-                j.state = 'subscribing';
-              }
-            } else if (j.state !== 'live') {
-              j.held.push(signal);
-            } else if (j.inOrder || compareEventIds(signal.id, j.last) > 0) {
-              // A live event can trail the history read that already held it (Redis answers the
-              // read and the subscription on two connections); past the first newer one, none can.
-              j.inOrder = true;
-              deliver(j, signal);
-            }
-          },
-          error: fail,
-          complete: () => subscriber.complete(),
-        }),
-      );
+      j.membership = deps.channels.join(j.topic, {
+        signal: (signal) => onSignal(j, signal),
+        fail,
+        end: () => subscriber.complete(),
+      });
     }
+    subscriptions.add(() => {
+      for (const j of joins) {
+        j.membership?.leave();
+      }
+    });
 
     subscriptions.add(
       deps.heartbeat$.subscribe(() => {
-        if (open && !sentSinceTick) {
+        // Both asked, so that both forget what they wrote before this tick.
+        const wrote = sink?.takeWrote() ?? false;
+        if (open && !sentSinceTick && !wrote) {
           subscriber.next(HEARTBEAT);
         }
         sentSinceTick = false;

@@ -1,5 +1,5 @@
 import type { MessageEvent } from '@nestjs/common';
-import { SOURCE_EVENT, type TopicMessage } from './message-event.js';
+import { SOURCE_EVENT, topicMessage, type TopicMessage } from './message-event.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -110,4 +110,38 @@ export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
   const key = tailKey(source);
   const tail = thisTurn.get(key) ?? remember(key, Buffer.from(encodeTail(source.data)));
   return [Buffer.from(encodeHead(message)), tail];
+}
+
+const CRLF = Buffer.from('\r\n');
+
+/** The line that opens an HTTP/1.1 chunk of `size` bytes. */
+export function chunkHead(size: number): Buffer {
+  return Buffer.from(`${size.toString(16)}\r\n`, 'latin1');
+}
+
+/** The bytes that close every HTTP/1.1 chunk. */
+export const CHUNK_END: Buffer = CRLF;
+
+/**
+ * One live event's frame for every one-topic connection: encoded once, in one Buffer that is
+ * already an HTTP/1.1 chunk, so a chunked response takes it with one socket write and no copy.
+ * `plain` is the same bytes without the chunk framing (HTTP/1.0, or a response Node still buffers).
+ */
+export interface SharedFrame {
+  readonly chunked: Buffer;
+  readonly plain: Buffer;
+  /** The frame's `id:` (the connection's cursor after it): `topic=id`. */
+  readonly cursor: string;
+}
+
+export function sharedFrame(event: TopicEvent): SharedFrame {
+  const cursor = `${event.topic}=${event.id}`;
+  const text = encodeHead(topicMessage(event, cursor)) + encodeTail(event.data);
+  const size = Buffer.byteLength(text);
+  const head = `${size.toString(16)}\r\n`;
+  const chunked = Buffer.allocUnsafe(head.length + size + 2);
+  chunked.write(head, 0, 'latin1');
+  chunked.write(text, head.length);
+  chunked.write('\r\n', head.length + size, 'latin1');
+  return { chunked, plain: chunked.subarray(head.length, head.length + size), cursor };
 }

@@ -22,15 +22,16 @@ import {
   SLOW_CONSUMER_DROPPED,
   STREAM_FAILED_LATE,
 } from '../sse.messages.js';
-import { SseReadable } from './sse-readable.js';
+import { SseConnection } from './sse-connection.js';
 
 /** Seconds a refused client is told to wait: long enough to let a burst of reconnects spread. */
 const RETRY_AFTER_S = 5;
 
 /**
  * Ripple's writer for streaming routes: the handler's Observable of MessageEvents goes to the
- * socket through an SseReadable (shared encoded frames, one write per socket per turn, a bounded
- * backlog), handed to Nest as a StreamableFile, so Nest still owns the response's lifecycle.
+ * socket through an SseConnection (shared encoded frames, one write per socket per turn, a bounded
+ * backlog); Nest gets a StreamableFile that ends with the stream, so it still owns the response's
+ * lifecycle.
  * Nest's own `@Sse()` writer costs a Promise, a Transform stream and a serialisation per event
  * per client, and queues without a byte bound; see README, "Performance".
  */
@@ -67,7 +68,7 @@ export class SseWriterInterceptor implements NestInterceptor {
     }
     response.once('close', place.release);
 
-    const readable = new SseReadable(
+    const connection = new SseConnection(
       response,
       {
         maxBufferBytes: this.options.maxBufferBytes,
@@ -80,7 +81,7 @@ export class SseWriterInterceptor implements NestInterceptor {
       },
     );
     // A client gone before the first frame never reaches Nest's stream handling: end it here.
-    response.once('close', () => readable.destroy());
+    response.once('close', () => connection.body.destroy());
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
     // its first frame: the response is handed to Nest only then, so that until then an exception
@@ -100,19 +101,19 @@ export class SseWriterInterceptor implements NestInterceptor {
           // Events are small and latency matters more than packet count.
           request.socket.setNoDelay(true);
           request.socket.setKeepAlive(true);
-          subscriber.next(
-            new StreamableFile(readable, { type: 'text/event-stream; charset=utf-8' }),
-          );
+          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+          connection.open();
+          subscriber.next(new StreamableFile(connection.body));
           subscriber.complete();
         }
       };
-      readable.start(next.handle(), answer, (err) => {
+      connection.start(next.handle(), answer, (err) => {
         if (answered) {
           this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
         } else {
           answered = true;
           place.release();
-          readable.destroy();
+          connection.body.destroy();
           subscriber.error(err);
         }
       });

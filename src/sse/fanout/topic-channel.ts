@@ -1,0 +1,132 @@
+import type { Subscription } from 'rxjs';
+import type { DirectSink } from '../stream/stream-control.js';
+import type { TopicEvent } from '../topic-event.interface.js';
+import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
+import { sharedFrame } from '../wire/sse-frame.js';
+import { TopicMembership, type ChannelMember } from './topic-membership.js';
+
+/**
+ * One topic's fan-out on this instance: one transport subscription, however many connections.
+ * A live event's frame is encoded once and written, in one loop, to every connection that takes
+ * it directly (one-topic, live, written by Ripple's writer). The others (joining, catching up,
+ * several topics, or sent by Nest's `@Sse()`) get it as a signal and write it themselves. The hot
+ * path is that loop: no Observable, no Promise, no copy per connection; see README, "Performance".
+ */
+export class TopicChannel {
+  private readonly waiting = new Set<TopicMembership>();
+  private readonly direct = new Map<TopicMembership, DirectSink>();
+  private subscription?: Subscription;
+  /** The transport's subscription is in place: a new member is told SUBSCRIBED at once. */
+  private live = false;
+  private closed = false;
+  /** Events written directly so far, and the last of them. */
+  directCount = 0;
+  lastDirectId = '';
+
+  constructor(
+    readonly topic: string,
+    private readonly transport: Transport,
+    private readonly onEmpty: (channel: TopicChannel) => void,
+  ) {}
+
+  /** Subscribes to the transport, once; its first answer may come synchronously, even an error. */
+  start(): void {
+    if (this.subscription || this.closed) {
+      return;
+    }
+    const subscription = this.transport.subscribe(this.topic).subscribe({
+      next: (signal) => {
+        if (signal === SUBSCRIBED) {
+          this.live = true;
+          this.broadcast(SUBSCRIBED);
+        } else if (signal === UNSUBSCRIBED) {
+          this.live = false;
+          this.broadcast(UNSUBSCRIBED);
+        } else {
+          this.fanOut(signal);
+        }
+      },
+      error: (err: unknown) => this.close((member) => member.fail(err)),
+      complete: () => this.close((member) => member.end()),
+    });
+    if (this.closed) {
+      subscription.unsubscribe();
+    } else {
+      this.subscription = subscription;
+    }
+  }
+
+  get size(): number {
+    return this.waiting.size + this.direct.size;
+  }
+
+  add(member: ChannelMember): TopicMembership {
+    const membership = new TopicMembership(this, member);
+    this.waiting.add(membership);
+    if (this.live) {
+      member.signal(SUBSCRIBED);
+    }
+    return membership;
+  }
+
+  promote(membership: TopicMembership, sink: DirectSink): void {
+    if (this.waiting.delete(membership)) {
+      membership.directFrom = this.directCount;
+      this.direct.set(membership, sink);
+    }
+  }
+
+  demote(membership: TopicMembership): void {
+    if (this.direct.delete(membership)) {
+      membership.directFrom = -1;
+      this.waiting.add(membership);
+    }
+  }
+
+  remove(membership: TopicMembership): void {
+    this.waiting.delete(membership);
+    this.direct.delete(membership);
+    membership.directFrom = -1;
+    if (this.size === 0 && !this.closed) {
+      this.closed = true;
+      this.subscription?.unsubscribe();
+      this.onEmpty(this);
+    }
+  }
+
+  private fanOut(event: TopicEvent): void {
+    if (this.direct.size > 0) {
+      const frame = sharedFrame(event);
+      for (const sink of this.direct.values()) {
+        sink.writeShared(frame);
+      }
+      this.directCount++;
+      this.lastDirectId = event.id;
+    }
+    // Members may go direct while they are told; a Set visits each once even so.
+    for (const membership of this.waiting) {
+      membership.member.signal(event);
+    }
+  }
+
+  /** Control signals go to every member, direct or not, each once. */
+  private broadcast(signal: typeof SUBSCRIBED | typeof UNSUBSCRIBED): void {
+    for (const membership of [...this.direct.keys(), ...this.waiting]) {
+      membership.member.signal(signal);
+    }
+  }
+
+  private close(tell: (member: ChannelMember) => void): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.onEmpty(this);
+    const members = [...this.direct.keys(), ...this.waiting];
+    this.direct.clear();
+    this.waiting.clear();
+    for (const membership of members) {
+      tell(membership.member);
+    }
+  }
+}

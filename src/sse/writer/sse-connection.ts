@@ -1,0 +1,257 @@
+import { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { MessageEvent } from '@nestjs/common';
+import type { Observable, Subscription } from 'rxjs';
+import { streamControlOf, type DirectSink } from '../stream/stream-control.js';
+import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
+
+export type DropReason = 'slow-consumer' | 'write-timeout';
+
+export interface SseConnectionLimits {
+  /** Bytes accepted for this client but not yet written to its socket; past it, it is dropped. */
+  maxBufferBytes: number;
+  /** How long the socket may stay full before the connection is dropped. */
+  writeTimeoutMs: number;
+  /** The stream ends (cleanly, the client reconnects) after this long; 0 for never. */
+  maxAgeMs: number;
+}
+
+/**
+ * One client's event stream, written by Ripple rather than by Nest: frames go straight to the
+ * socket, already framed as HTTP/1.1 chunks where they are shared, and each socket is corked
+ * for the rest of the event loop's turn, so a burst leaves in one write per socket.
+ *
+ * Nest still owns the response: it gets `body`, a Readable with no data that ends when the
+ * stream does, and pipes it into the response, which ends the response then.
+ *
+ * The backlog is what waits in the socket, and it is bounded: a client that does not read is
+ * dropped, and resumes from its cursor when it comes back. Memory stays flat whatever a client does.
+ */
+export class SseConnection implements DirectSink {
+  readonly body = new Readable({ read: () => undefined });
+  /** Set once the headers are out and nothing of the response waits in Node: write to it here. */
+  private socket: Socket | null = null;
+  private chunked = false;
+  private opened = false;
+  private corked = false;
+  private wrote = false;
+  private done = false;
+  private subscription?: Subscription;
+  private stallTimer?: NodeJS.Timeout;
+  private ageTimer?: NodeJS.Timeout;
+  /** Set while the first frames (the opening, the history a resume replays) are being written. */
+  private joining = true;
+  /**
+   * Bytes of that replay, allowed on top of the bound until the backlog is back under it: a
+   * resume may replay more than the bound at once, and its client is not slow for that.
+   */
+  private replayAllowance = 0;
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly limits: SseConnectionLimits,
+    private readonly onDrop: (reason: DropReason, backlogBytes: number) => void,
+  ) {
+    this.body.once('close', () => this.release());
+  }
+
+  /**
+   * Starts reading `source`. `onStarted` is called before its first frame is written (it sends
+   * the headers), or at its end if it had none; `onError` if it fails, before or after.
+   */
+  start(
+    source: Observable<MessageEvent>,
+    onStarted: () => void,
+    onError: (err: unknown) => void,
+  ): void {
+    this.subscription = source.subscribe({
+      next: (message) => {
+        if (!this.opened) {
+          onStarted();
+          streamControlOf(message)?.attach(this);
+        }
+        this.writeMessage(message);
+      },
+      error: (err: unknown) => {
+        onError(err);
+        this.finish();
+      },
+      complete: () => {
+        onStarted();
+        this.finish();
+      },
+    });
+    if (this.limits.maxAgeMs > 0 && !this.done) {
+      this.ageTimer = setTimeout(() => this.finish(), this.limits.maxAgeMs);
+    }
+  }
+
+  /** Sends the headers. Ripple writes to the socket itself when Node holds nothing back. */
+  open(): void {
+    if (this.opened) {
+      return;
+    }
+    this.opened = true;
+    const response = this.response;
+    response.flushHeaders();
+    const socket = response.socket;
+    // Anything Node still holds (a response queued behind a pipelined one) must go first:
+    // then Ripple writes through the response, which keeps the order.
+    if (socket && response.writableLength === socket.writableLength) {
+      this.socket = socket;
+      this.chunked = (response as ServerResponse & { chunkedEncoding: boolean }).chunkedEncoding;
+    }
+  }
+
+  /** How many bytes wait for this client, in Node and in its socket. */
+  get backlogBytes(): number {
+    return this.response.writableLength;
+  }
+
+  /** The hot path: a live event's frame, encoded once for every one-topic connection. */
+  writeShared(frame: SharedFrame): void {
+    if (this.done) {
+      return;
+    }
+    this.wrote = true;
+    if (this.socket) {
+      if (!this.out(this.chunked ? frame.chunked : frame.plain)) {
+        this.full();
+      }
+    } else if (!this.response.write(frame.plain)) {
+      this.full();
+    }
+  }
+
+  takeWrote(): boolean {
+    const wrote = this.wrote;
+    this.wrote = false;
+    return wrote;
+  }
+
+  private writeMessage(message: MessageEvent): void {
+    if (this.done) {
+      return;
+    }
+    this.wrote = true;
+    const bytes = frameBytes(message);
+    const parts = Array.isArray(bytes) ? bytes : [bytes];
+    const size = parts.length === 1 ? parts[0].length : parts[0].length + parts[1].length;
+    let ok = true;
+    if (this.socket) {
+      if (this.chunked) {
+        this.out(chunkHead(size));
+      }
+      for (const part of parts) {
+        ok = this.out(part);
+      }
+      if (this.chunked) {
+        ok = this.out(CHUNK_END);
+      }
+    } else {
+      ok = this.response.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
+    }
+    if (this.joining) {
+      // The join writes its frames synchronously, in the turn of the first one.
+      this.replayAllowance += size;
+      if (this.replayAllowance === size) {
+        process.nextTick(() => (this.joining = false));
+      }
+    }
+    if (!ok) {
+      this.full();
+    }
+  }
+
+  /** Writes to the socket, corked until the end of this turn. */
+  private out(bytes: Buffer): boolean {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket?.cork();
+      corkedThisTurn(this);
+    }
+    return this.socket?.write(bytes) ?? false;
+  }
+
+  /** Ends this turn's cork: what was written in it leaves in one write. */
+  uncork(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.socket?.uncork();
+    }
+  }
+
+  /**
+   * The socket is over its high-water mark: past the bound the client is dropped; below it, it
+   * has the write timeout to start reading again.
+   */
+  private full(): void {
+    const backlog = this.backlogBytes;
+    if (backlog > this.limits.maxBufferBytes + this.replayAllowance) {
+      this.dropClient('slow-consumer', backlog);
+      return;
+    }
+    if (this.stallTimer) {
+      return;
+    }
+    // Ripple's own writes never go through the response, which then never needs a drain.
+    const target = this.socket ?? this.response;
+    this.stallTimer = setTimeout(() => {
+      if (target.writableNeedDrain) {
+        this.dropClient('write-timeout', this.backlogBytes);
+      }
+    }, this.limits.writeTimeoutMs);
+    target.once('drain', () => {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      // Caught up: a replay's allowance is spent.
+      this.replayAllowance = 0;
+    });
+  }
+
+  private dropClient(reason: DropReason, backlog: number): void {
+    this.done = true;
+    this.release();
+    this.onDrop(reason, backlog);
+    // Closing the socket frees what waits in it at once; the client reconnects with its cursor.
+    this.response.destroy();
+    this.body.destroy();
+  }
+
+  /** Ends the stream after what is written, so the client reconnects. */
+  private finish(): void {
+    const ending = !this.done;
+    this.release();
+    if (ending) {
+      this.uncork();
+      this.body.push(null);
+    }
+  }
+
+  private release(): void {
+    this.done = true;
+    this.subscription?.unsubscribe();
+    clearTimeout(this.stallTimer);
+    clearTimeout(this.ageTimer);
+  }
+}
+
+/**
+ * Connections corked in this turn, uncorked together in one callback rather than one
+ * process.nextTick per connection.
+ */
+const corked: SseConnection[] = [];
+
+function uncorkAll(): void {
+  // Connections corked while uncorking wait for the next callback.
+  for (const connection of corked.splice(0)) {
+    connection.uncork();
+  }
+}
+
+function corkedThisTurn(connection: SseConnection): void {
+  if (corked.push(connection) === 1) {
+    process.nextTick(uncorkAll);
+  }
+}
