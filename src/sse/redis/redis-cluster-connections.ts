@@ -24,6 +24,8 @@ export class RedisClusterConnections extends RedisBackend {
       redisOptions: { ...options, connectionName: 'ripple:command' },
       // While a shard is away a publish must fail soon (503), not wait in a queue.
       enableOfflineQueue: false,
+      // One write per shard per turn rather than one per publish (see RedisConnections).
+      enableAutoPipelining: true,
       clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
     });
     this.pubsub = new ShardedPubSub(this.command, {

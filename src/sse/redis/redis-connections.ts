@@ -27,6 +27,9 @@ export class RedisConnections extends RedisBackend {
       // While Redis is away a publish must fail at once (503), not wait in a queue.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // Publishes issued in one turn leave in one write (and Redis reads them in one read): the
+      // socket write per command was a quarter of a publishing instance's CPU.
+      enableAutoPipelining: true,
     });
     this.subscriber = new Redis(url, {
       ...common,
