@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
-import { HealthController } from './ops/health.controller.js';
+import { HealthModule } from './ops/health/health.module.js';
 import { ProducersModule } from './producers/index.js';
 import { SseModule } from './sse/index.js';
 
@@ -38,7 +38,7 @@ import { SseModule } from './sse/index.js';
         leaseMs: config.leaderLeaseMs,
       }),
     }),
+    HealthModule,
   ],
-  controllers: [HealthController],
 })
 export class AppModule {}
