@@ -21,8 +21,15 @@ export async function startApp(
   env: Record<string, string> = {},
   options: { logger?: LoggerService } = {},
 ): Promise<TestApp> {
-  // No drain window unless a test asks for one: closing the app ends its streams at once.
-  const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '0', ...env });
+  // No drain window unless a test asks for one: closing the app ends its streams at once. No
+  // request lines from pino-http on the test's stdout (Nest's own logger is `logger`, below; the
+  // JSON lines are tested on the built service, test/logs.e2e-spec.ts).
+  const config = parseRippleEnv({
+    RIPPLE_PRODUCERS: 'none',
+    RIPPLE_DRAIN_MS: '0',
+    RIPPLE_LOG_LEVEL: 'silent',
+    ...env,
+  });
   const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(rippleConfig.KEY)
     .useValue(config);
