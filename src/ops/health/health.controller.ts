@@ -69,10 +69,11 @@ export class HealthController {
   }
 }
 
-/** `name: why` for each indicator a failed check names. */
+/** `name: why` for each indicator a failed check names (else its status: `shutting_down`). */
 function whatIsDown(err: ServiceUnavailableException): string[] {
   const result = err.getResponse() as Partial<HealthCheckResult>;
-  return Object.entries(result.error ?? {}).map(
+  const down = Object.entries(result.error ?? {}).map(
     ([name, detail]) => `${name}: ${String(detail?.message ?? 'down')}`,
   );
+  return down.length > 0 ? down : [String(result.status ?? 'down')];
 }
