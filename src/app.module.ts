@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
-import { HealthController } from './ops/health.controller.js';
+import { HealthModule } from './ops/health/health.module.js';
+import { LoggingModule } from './ops/logging/logging.module.js';
 import { ProducersModule } from './producers/index.js';
 import { SseModule } from './sse/index.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [rippleConfig] }),
+    LoggingModule,
     SseModule.forRootAsync({
       isGlobal: true,
       inject: [rippleConfig.KEY],
@@ -38,7 +40,8 @@ import { SseModule } from './sse/index.js';
         leaseMs: config.leaderLeaseMs,
       }),
     }),
+    HealthModule,
+    // Metrics (prom-client, GET /metrics) come as src/ops/metrics/metrics.module.ts, imported here.
   ],
-  controllers: [HealthController],
 })
 export class AppModule {}

@@ -2,9 +2,11 @@ import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { rippleConfig } from './config/ripple.config.js';
+import { logSettingsFromEnv, rippleConfig } from './config/ripple.config.js';
+import { bootLogger } from './ops/logging/boot-logger.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
@@ -12,7 +14,13 @@ async function bootstrap(): Promise<void> {
     forceCloseConnections: true,
     // configureApp() installs the JSON parser with Ripple's own size limit.
     bodyParser: false,
+    // Lines logged while the application is built wait for pino; if the build fails (a refused
+    // configuration), the boot logger prints them, in the same format.
+    bufferLogs: true,
+    logger: bootLogger(logSettingsFromEnv()),
   });
+  // Every `new Logger(...)` of the application now writes through pino.
+  app.useLogger(app.get(PinoNestLogger));
   const config = app.get<ConfigType<typeof rippleConfig>>(rippleConfig.KEY);
   const logger = new Logger('Ripple');
   configureApp(app, config);
@@ -47,4 +55,9 @@ async function bootstrap(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-await bootstrap();
+// A start that fails once pino has taken over (a producer that cannot start, a port in use)
+// says why in a log line like any other, then exits.
+await bootstrap().catch((err: unknown) => {
+  new Logger('Ripple').fatal(err instanceof Error ? err : String(err));
+  process.exit(1);
+});

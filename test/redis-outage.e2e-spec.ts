@@ -126,6 +126,15 @@ describeRedis('Redis goes away and comes back (e2e)', () => {
       statusCode: 503,
       message: expect.stringMatching(/Redis/),
     });
+    // Readiness names Redis as what is down; liveness does not care (a restart would not help).
+    const ready = await fetch(`${t.url}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'error',
+      info: { hub: { status: 'up' } },
+      error: { redis: { status: 'down', message: expect.stringMatching(/^Redis /) } },
+    });
+    expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
 
     const refused = await post(`${t.url}/events/up`, { data: 'lost?' });
     expect(refused.status).toBe(503);
@@ -158,7 +167,31 @@ describeRedis('Redis goes away and comes back (e2e)', () => {
 
     // Hundreds of reconnection attempts, one line per connection per outage (two outages here).
     expect(logs.matching(/connection lost/)).toHaveLength(4);
+    const readyAgain = await fetch(`${t.url}/health/ready`);
+    expect(readyAgain.status).toBe(200);
+    expect(await readyAgain.json()).toMatchObject({ info: { redis: { status: 'up' } } });
     expect(logs.matching(/connection restored/)).toHaveLength(4);
+  });
+
+  it('is not ready while Redis stalls: a PING that does not come back in time is a failure', async () => {
+    const admin = new Redis(port, '127.0.0.1');
+    try {
+      // Every other client's commands wait (this test's own Redis: the shared one is left alone).
+      await admin.client('PAUSE', 1500, 'ALL');
+      const started = Date.now();
+      const ready = await fetch(`${t.url}/health/ready`);
+      expect(Date.now() - started).toBeLessThan(1200);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        error: { redis: { status: 'down', message: 'Redis did not answer PING within 500 ms' } },
+      });
+      await until(
+        async () => (await fetch(`${t.url}/health/ready`)).status === 200,
+        'readiness once Redis answers again',
+      );
+    } finally {
+      await admin.quit();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { InvalidConfigError, parseRippleEnv } from './ripple.config.js';
+import { InvalidConfigError, logSettingsFromEnv, parseRippleEnv } from './ripple.config.js';
 
 describe('configuration from the environment', () => {
   it('has a default for everything', () => {
@@ -195,5 +195,38 @@ describe('auth configuration from the environment', () => {
     expect(() => parseRippleEnv({ RIPPLE_JWT_SECRET: secret })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining(secret) }),
     );
+  });
+
+  it('reads the log level from RIPPLE_LOG_LEVEL, else LOG_LEVEL, in any case', () => {
+    expect(parseRippleEnv({}).logging).toEqual({ level: 'info' });
+    expect(parseRippleEnv({ LOG_LEVEL: 'DEBUG' }).logging.level).toBe('debug');
+    expect(parseRippleEnv({ LOG_LEVEL: 'debug', RIPPLE_LOG_LEVEL: 'warn' }).logging.level).toBe(
+      'warn',
+    );
+    expect(parseRippleEnv({ NODE_ENV: 'production', RIPPLE_LOG_FORMAT: 'pretty' }).logging).toEqual(
+      { level: 'info', format: 'pretty', nodeEnv: 'production' },
+    );
+  });
+
+  it.each([
+    ['RIPPLE_LOG_LEVEL', 'loud'],
+    ['LOG_LEVEL', 'verbose'],
+    ['RIPPLE_LOG_FORMAT', 'xml'],
+  ])('refuses %s=%s, naming the variable and the choices', (name, value) => {
+    expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}: .*`));
+    if (name !== 'RIPPLE_LOG_FORMAT') {
+      expect(() => parseRippleEnv({ [name]: value })).toThrow(/one of fatal, error, warn, info/);
+    }
+  });
+
+  it('gives the log settings of an environment that is otherwise invalid, for the boot logger', () => {
+    expect(
+      logSettingsFromEnv({
+        RIPPLE_HISTORY_SIZE: 'lots',
+        RIPPLE_LOG_LEVEL: 'loud',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      }),
+    ).toEqual({ level: 'warn', nodeEnv: 'production' });
   });
 });

@@ -80,6 +80,13 @@ const publicKeyPem = z
     }
   }, 'a PEM public key ("-----BEGIN PUBLIC KEY-----"): RSA for RS256, or EC P-256 for ES256');
 
+/** pino's level names, in any case (`INFO` is as common in environments as `info`). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logLevel = z
+  .string()
+  .transform((value) => value.trim().toLowerCase())
+  .pipe(z.enum(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` }));
+
 const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWKS_URL'] as const;
 
 /**
@@ -129,6 +136,12 @@ export const rippleEnvSchema = z.object({
   RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(300),
   RIPPLE_PRIVATE_TOPICS: patterns.default([]),
   RIPPLE_CORS_ORIGINS: origins.default([]),
+  // Logs: RIPPLE_LOG_LEVEL wins over the LOG_LEVEL many platforms set; the format follows NODE_ENV
+  // and the terminal unless RIPPLE_LOG_FORMAT says.
+  RIPPLE_LOG_LEVEL: logLevel.optional(),
+  LOG_LEVEL: logLevel.optional(),
+  RIPPLE_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 /** What no single variable can say: one token key at most, and what needs one. */
@@ -168,6 +181,16 @@ const checkedRippleEnvSchema = rippleEnvSchema.superRefine((e, ctx) => {
 
 export type RippleEnv = z.infer<typeof rippleEnvSchema>;
 
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How the process logs; src/ops/logging turns it into pino's options. */
+export interface LogSettings {
+  level: LogLevel;
+  /** `json` or `pretty` when set; otherwise decided from `nodeEnv` and whether stdout is a TTY. */
+  format?: 'json' | 'pretty';
+  nodeEnv?: string;
+}
+
 export interface RippleConfig {
   port: number;
   host?: string;
@@ -197,6 +220,7 @@ export interface RippleConfig {
   auth: ResolvedSseAuthOptions;
   /** Browser origins allowed on the event routes (SseModule's `corsOrigins` option). */
   corsOrigins: string[];
+  logging: LogSettings;
 }
 
 /** Thrown at boot when the environment is invalid; its message names every bad variable. */
@@ -207,10 +231,23 @@ export class InvalidConfigError extends Error {
   }
 }
 
+/** An empty variable means "not set", as in most shells and compose files. */
+function presentIn(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+}
+
+function logSettingsOf(
+  e: Pick<RippleEnv, 'RIPPLE_LOG_LEVEL' | 'LOG_LEVEL' | 'RIPPLE_LOG_FORMAT' | 'NODE_ENV'>,
+): LogSettings {
+  return {
+    level: e.RIPPLE_LOG_LEVEL ?? e.LOG_LEVEL ?? 'info',
+    format: e.RIPPLE_LOG_FORMAT,
+    nodeEnv: e.NODE_ENV,
+  };
+}
+
 export function parseRippleEnv(env: Record<string, string | undefined>): RippleConfig {
-  // An empty variable means "not set", as in most shells and compose files.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = checkedRippleEnvSchema.safeParse(present);
+  const result = checkedRippleEnvSchema.safeParse(presentIn(env));
   if (!result.success) {
     throw new InvalidConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
@@ -252,7 +289,33 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
       queryTokenMaxTtlSeconds: e.RIPPLE_JWT_QUERY_MAX_TTL_S,
     },
     corsOrigins: e.RIPPLE_CORS_ORIGINS,
+    logging: logSettingsOf(e),
   };
+}
+
+const logEnvSchema = rippleEnvSchema.pick({
+  RIPPLE_LOG_LEVEL: true,
+  LOG_LEVEL: true,
+  RIPPLE_LOG_FORMAT: true,
+  NODE_ENV: true,
+});
+
+/**
+ * The log settings alone, for the logger that runs before the configuration is validated (it
+ * reports why the configuration was refused): what is valid is taken, the rest defaulted.
+ */
+export function logSettingsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): LogSettings {
+  const present = presentIn(env);
+  const valid = Object.fromEntries(
+    Object.entries(present).filter(
+      ([name, value]) =>
+        name in logEnvSchema.shape &&
+        logEnvSchema.shape[name as keyof typeof logEnvSchema.shape].safeParse(value).success,
+    ),
+  );
+  return logSettingsOf(logEnvSchema.parse(valid));
 }
 
 /** The configuration of this process's environment, for tools that run outside Nest. */

@@ -71,6 +71,11 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     return !this.closing && this.transport.available;
   }
 
+  /** Shutting down: open streams are being ended and no new one is taken. */
+  get draining(): boolean {
+    return this.closing;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }

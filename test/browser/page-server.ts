@@ -4,8 +4,9 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
-import { parseRippleEnv, rippleConfig } from '../../src/config/ripple.config.js';
+import { rippleConfig } from '../../src/config/ripple.config.js';
 import { SseHub } from '../../src/sse/index.js';
+import { testConfig } from '../utils/test-app.js';
 
 /**
  * The real app for the page, as `startApp` in test/utils/test-app.ts builds it, but on a port of
@@ -32,7 +33,7 @@ export class PageServer {
   }
 
   static async start(env: Record<string, string> = {}, port = 0): Promise<PageServer> {
-    const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '0', ...env });
+    const config = testConfig(env);
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(rippleConfig.KEY)
       .useValue(config)

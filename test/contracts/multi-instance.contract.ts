@@ -71,6 +71,16 @@ function describeInstances(name: string, backend: MultiInstanceBackend): void {
       await backend.drop(prefix);
     });
 
+    it('is ready on every instance, having PINGed Redis through its own connections', async () => {
+      for (const app of [a, b]) {
+        const res = await fetch(`${app.url}/health/ready`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { info: unknown }).info).toMatchObject({
+          redis: { status: 'up', responseTime: expect.any(Number) },
+        });
+      }
+    });
+
     it('delivers an event published on one instance to the clients of both, exactly once', async () => {
       const onA = await open(a, 'topic=x1');
       const onB = await open(b, 'topic=x1');

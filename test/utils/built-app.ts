@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readableLog } from './log-capture.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = `${ROOT}/dist/main.js`;
@@ -36,7 +37,7 @@ export function startBuilt(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the service did not start in ${timeoutMs} ms:\n${out}`));
+      reject(new Error(`the service did not start in ${timeoutMs} ms:\n${readableLog(out)}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
@@ -50,7 +51,7 @@ export function startBuilt(
     child.stderr?.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`the service exited (${code}) before listening:\n${out}`));
+      reject(new Error(`the service exited (${code}) before listening:\n${readableLog(out)}`));
     });
   });
 }

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { describeWhenInstalled } from './required-tool.js';
 
 /** Debian's Chromium (`apt-get install chromium`); npm never downloads a browser for these tests. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -16,30 +16,20 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
 ];
 
-/**
- * `describe`, when Chromium is installed. Without it the suite is skipped with a loud message, except
- * under `CI=true`, where it fails: CI must never pass with the browser tests silently left out.
- */
+/** `describe`, when Chromium is installed (a loud skip without it; a failure under `CI=true`). */
 export function describeInChromium(name: string, fn: () => void): void {
-  if (existsSync(CHROMIUM_PATH)) {
-    describe(name, fn);
-    return;
-  }
-  const why =
-    `Chromium is not installed at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) ` +
-    'or point CHROMIUM_PATH at a Chromium or Chrome binary.';
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('runs in Chromium (required under CI=true)', () => {
-        throw new Error(why);
-      });
-    });
-    return;
-  }
-  // Straight to stderr: Jest drops the console output of a file whose tests were all skipped.
-  const bar = '!'.repeat(100);
-  process.stderr.write(`\n${bar}\n!! SKIPPED: the browser tests "${name}".\n!! ${why}\n${bar}\n\n`);
-  describe.skip(name, fn);
+  describeWhenInstalled(
+    {
+      path: CHROMIUM_PATH,
+      why:
+        `Chromium is not installed at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) ` +
+        'or point CHROMIUM_PATH at a Chromium or Chrome binary.',
+      suites: 'the browser tests',
+      required: 'runs in Chromium',
+    },
+    name,
+    fn,
+  );
 }
 
 /** A fresh browser; Playwright gives each launch its own temporary user-data-dir, removed on close. */

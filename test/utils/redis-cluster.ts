@@ -104,7 +104,7 @@ function externalCluster(url: string): TestCluster {
 }
 
 /** Free loopback ports, all held until all are found, so that none is handed out twice. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < count; i++) {

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
-import { parseRippleEnv, rippleConfig } from '../../src/config/ripple.config.js';
+import { parseRippleEnv, rippleConfig, type RippleConfig } from '../../src/config/ripple.config.js';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -13,16 +13,30 @@ export interface TestApp {
 }
 
 /**
+ * The configuration of these environment variables, with the tests' own defaults: producers off
+ * unless asked for, so that tests see only their own events; no drain window, so that closing the
+ * app ends its streams at once; no request lines from pino-http on the test's stdout (Nest's own
+ * logger is `startApp`'s `logger`; the JSON lines are tested on the built service).
+ */
+export function testConfig(env: Record<string, string> = {}): RippleConfig {
+  return parseRippleEnv({
+    RIPPLE_PRODUCERS: 'none',
+    RIPPLE_DRAIN_MS: '0',
+    RIPPLE_LOG_LEVEL: 'silent',
+    ...env,
+  });
+}
+
+/**
  * The real application on a free port, configured as it would be by these environment variables
- * (producers off unless asked for, so that tests see only their own events). `logger` replaces
+ * (with the defaults of `testConfig`). `logger` replaces
  * Nest's (errors and warnings to the console), e.g. to capture every line the app logs.
  */
 export async function startApp(
   env: Record<string, string> = {},
   options: { logger?: LoggerService } = {},
 ): Promise<TestApp> {
-  // No drain window unless a test asks for one: closing the app ends its streams at once.
-  const config = parseRippleEnv({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '0', ...env });
+  const config = testConfig(env);
   const builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(rippleConfig.KEY)
     .useValue(config);

@@ -1,0 +1,79 @@
+import { Controller, Get, ServiceUnavailableException, UseFilters } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  type HealthCheckResult,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
+import { SseHub } from '../../sse/index.js';
+import { HealthCheckFilter } from './health-check.filter.js';
+import { NOT_READY } from './health.messages.js';
+import { HubHealthIndicator } from './hub.health.js';
+import { RedisHealthIndicator } from './redis.health.js';
+
+export interface HealthAnswer {
+  status: 'ok';
+  connections: number;
+}
+
+/** Liveness and readiness for orchestrators and balancers, on Terminus. */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly hubHealth: HubHealthIndicator,
+    private readonly redisHealth: RedisHealthIndicator,
+    private readonly hub: SseHub,
+  ) {}
+
+  /** The process answers. Nothing else: restarting it would not help a Redis outage. */
+  @Get('live')
+  @HealthCheck()
+  @UseFilters(HealthCheckFilter)
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  /** Publishing and new streams work now: not draining, and Redis answers when it is in use. */
+  @Get('ready')
+  @HealthCheck()
+  @UseFilters(HealthCheckFilter)
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check(this.readinessChecks());
+  }
+
+  /**
+   * Readiness in the first shape Ripple gave it, which existing probes and scripts read:
+   * `{"status": "ok", "connections": n}`, or a 503 whose message names what is down.
+   */
+  @Get()
+  @HealthCheck()
+  async summary(): Promise<HealthAnswer> {
+    try {
+      await this.health.check(this.readinessChecks());
+    } catch (err) {
+      if (err instanceof ServiceUnavailableException) {
+        throw new ServiceUnavailableException(NOT_READY(whatIsDown(err)));
+      }
+      throw err;
+    }
+    return { status: 'ok', connections: this.hub.connectionCount };
+  }
+
+  private readinessChecks(): HealthIndicatorFunction[] {
+    const checks: HealthIndicatorFunction[] = [() => this.hubHealth.isHealthy('hub')];
+    if (this.redisHealth.inUse) {
+      checks.push(() => this.redisHealth.isHealthy('redis'));
+    }
+    return checks;
+  }
+}
+
+/** `name: why` for each indicator a failed check names (else its status: `shutting_down`). */
+function whatIsDown(err: ServiceUnavailableException): string[] {
+  const result = err.getResponse() as Partial<HealthCheckResult>;
+  const down = Object.entries(result.error ?? {}).map(
+    ([name, detail]) => `${name}: ${String(detail?.message ?? 'down')}`,
+  );
+  return down.length > 0 ? down : [String(result.status ?? 'down')];
+}
