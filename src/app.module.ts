@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
 import { HealthController } from './ops/health.controller.js';
+import { MetricsModule } from './ops/metrics/metrics.module.js';
 import { ProducersModule } from './producers/index.js';
 import { SseModule } from './sse/index.js';
 
@@ -38,6 +39,7 @@ import { SseModule } from './sse/index.js';
         leaseMs: config.leaderLeaseMs,
       }),
     }),
+    MetricsModule,
   ],
   controllers: [HealthController],
 })
