@@ -3,6 +3,7 @@ import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
 import { HealthModule } from './ops/health/health.module.js';
 import { LoggingModule } from './ops/logging/logging.module.js';
+import { MetricsModule } from './ops/metrics/metrics.module.js';
 import { ProducersModule } from './producers/index.js';
 import { SseModule } from './sse/index.js';
 
@@ -41,7 +42,7 @@ import { SseModule } from './sse/index.js';
       }),
     }),
     HealthModule,
-    // Metrics (prom-client, GET /metrics) come as src/ops/metrics/metrics.module.ts, imported here.
+    MetricsModule,
   ],
 })
 export class AppModule {}

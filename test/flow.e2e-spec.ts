@@ -1,31 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { SseHub } from '../src/sse/index.js';
 import { startBuilt, type BuiltApp } from './utils/built-app.js';
 import { SseReader } from './utils/sse-reader.js';
+import { stalledClient } from './utils/stalled-client.js';
 import { post, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/** A client that opens a stream, reads its first bytes, then stops reading: its socket is paused. */
-async function stalledClient(
-  url: string,
-  path: string,
-): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
-  const { hostname, port } = new URL(url);
-  const socket = connect(Number(port), hostname);
-  let received = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (received += chunk));
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`);
-  await until(() => received.includes('retry:'), 'the stalled client to open');
-  socket.pause();
-  return { socket, received: () => received, closed };
 }
 
 /** The complete frames in a raw HTTP/1.1 answer with a chunked body, cut anywhere. */

@@ -12,6 +12,7 @@ describe('configuration from the environment', () => {
       heartbeatMs: 15_000,
       maxPayloadBytes: 1024 * 1024,
       producers: ['clock', 'ticker', 'system'],
+      metricsMaxTopics: 100,
     });
     expect(config.instanceId).toMatch(/:\d+$/);
   });
@@ -37,6 +38,7 @@ describe('configuration from the environment', () => {
     ['RIPPLE_HISTORY_SIZE', '1.5'],
     ['RIPPLE_HEARTBEAT_MS', '10'],
     ['RIPPLE_MAX_PAYLOAD_BYTES', '-1'],
+    ['RIPPLE_METRICS_MAX_TOPICS', '-1'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));

@@ -119,6 +119,7 @@ export const rippleEnvSchema = z.object({
   RIPPLE_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
+  RIPPLE_METRICS_MAX_TOPICS: int(0, 10_000).default(100),
   // Who may publish and subscribe: one key (or none), the claims checked, private topics, CORS.
   RIPPLE_JWT_SECRET: z
     .string()
@@ -214,8 +215,10 @@ export interface RippleConfig {
   shutdownTimeoutMs: number;
   headersTimeoutMs: number;
   producers: string[];
-  /** Names this process in the `system` topic and in logs. */
+  /** Names this process in the `system` topic, in logs and in metrics. */
   instanceId: string;
+  /** Topics that get their own label in the event metrics; the others count as `_other`. */
+  metricsMaxTopics: number;
   /** Who may publish and subscribe (SseModule's `auth` option). */
   auth: ResolvedSseAuthOptions;
   /** Browser origins allowed on the event routes (SseModule's `corsOrigins` option). */
@@ -277,6 +280,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     headersTimeoutMs: e.RIPPLE_HEADERS_TIMEOUT_MS,
     producers: e.RIPPLE_PRODUCERS,
     instanceId: e.RIPPLE_INSTANCE_ID ?? `${hostname()}:${process.pid}`,
+    metricsMaxTopics: e.RIPPLE_METRICS_MAX_TOPICS,
     auth: {
       secret: e.RIPPLE_JWT_SECRET,
       publicKey: e.RIPPLE_JWT_PUBLIC_KEY,

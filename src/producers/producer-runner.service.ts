@@ -83,6 +83,8 @@ export class ProducerRunner implements OnModuleInit, OnApplicationBootstrap, OnM
   /** Every timer and lock subscription of every producer, released together at shutdown. */
   private readonly running = new Subscription();
   private enabled: RunnableProducer[] = [];
+  /** Whether this instance leads each producer that runs on one instance at a time. */
+  private readonly leading = new Map<string, boolean>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -114,6 +116,14 @@ export class ProducerRunner implements OnModuleInit, OnApplicationBootstrap, OnM
   onModuleDestroy(): void {
     // Clears every tick timer, cancels ticks in flight and gives leader locks up at once.
     this.running.unsubscribe();
+    for (const name of this.leading.keys()) {
+      this.leading.set(name, false);
+    }
+  }
+
+  /** Each started producer that needs its leader lock, and whether this instance holds it now. */
+  get leadership(): ReadonlyMap<string, boolean> {
+    return this.leading;
   }
 
   private discover(): Map<string, RunnableProducer> {
@@ -173,19 +183,22 @@ export class ProducerRunner implements OnModuleInit, OnApplicationBootstrap, OnM
 
   private whileLeading$(producer: RunnableProducer): Observable<unknown> {
     const { name } = producer;
+    this.leading.set(name, false);
     return this.leaderLock.lead(PRODUCER_LOCK_PREFIX + name).pipe(
       distinctUntilChanged(),
-      tap((leading) =>
+      tap((leading) => {
+        this.leading.set(name, leading);
         this.logger.log(
           leading
             ? `Producer "${name}": this instance leads; running`
             : `Producer "${name}": another instance leads; waiting`,
-        ),
-      ),
+        );
+      }),
       // Losing the lead unsubscribes the producer: its timer stops, a tick in flight is dropped.
       switchMap((leading) => (leading ? producer.run$ : EMPTY)),
       retry({
         delay: (error: unknown) => {
+          this.leading.set(name, false);
           this.logger.error(
             LEADER_LOCK_FAILED(name, PRODUCER_RESTART_DELAY_MS, error),
             stackOf(error),

@@ -11,6 +11,9 @@ import {
 } from '@nestjs/common';
 import { EMPTY, Observable, catchError, finalize, interval, share, type Subscriber } from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
+import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
+import { NO_SSE_METRICS } from './metrics/no-sse-metrics.js';
+import type { SseMetrics } from './metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
 import {
   DATA_NOT_JSON,
@@ -60,10 +63,11 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     @InjectHistory() private readonly history: History,
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
     private readonly stats: TopicStats,
+    @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
     // One timer for all connections, started by the first and stopped with the last.
     this.heartbeat$ = interval(options.heartbeatMs).pipe(share());
-    this.channels = new TopicChannels(transport);
+    this.channels = new TopicChannels(transport, metrics);
   }
 
   /** Whether publishing and new streams work now (with Redis: whether Redis answers). */
@@ -119,6 +123,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
       throw new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
     }
     this.stats.published(topic);
+    this.metrics.published(topic);
     return { topic, id: stored.id };
   }
 

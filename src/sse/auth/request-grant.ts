@@ -13,3 +13,14 @@ export function setRequestGrant(request: object, grant: Grant): void {
 export function requestGrant(request: object): Grant | undefined {
   return grants.get(request);
 }
+
+/** Requests whose stream ended because their token expired, for the writer's end reason. */
+const expired = new WeakSet<object>();
+
+export function markGrantExpired(request: object): void {
+  expired.add(request);
+}
+
+export function grantExpired(request: object): boolean {
+  return expired.has(request);
+}

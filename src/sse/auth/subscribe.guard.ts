@@ -8,6 +8,9 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
+import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
+import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
 import { NO_SUBSCRIBE_GRANT, NO_SUBSCRIBE_TOKEN } from './auth.messages.js';
@@ -29,6 +32,7 @@ export class SubscribeGuard implements CanActivate {
   constructor(
     private readonly tokens: TokenService,
     @Inject(SSE_OPTIONS) options: ResolvedSseOptions,
+    @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
     this.auth = options.auth;
   }
@@ -55,6 +59,7 @@ export class SubscribeGuard implements CanActivate {
       setRequestGrant(request, grant);
       return true;
     } catch (err) {
+      this.metrics.streamRefused('auth');
       noteRefusal(err, context, this.logger);
       throw err;
     }

@@ -9,7 +9,7 @@ import {
 import { Observable, defer, map, switchMap, timer } from 'rxjs';
 import { streamControlOf, type StreamControl } from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
-import { requestGrant } from './request-grant.js';
+import { markGrantExpired, requestGrant } from './request-grant.js';
 
 /** The last event of a stream whose token expired: the client should come back with a new one. */
 export const TOKEN_EXPIRED_EVENT_TYPE = 'ripple.token-expired';
@@ -26,12 +26,16 @@ export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, Mes
   private readonly logger = new Logger(TokenExpiryInterceptor.name);
 
   intercept(context: ExecutionContext, next: CallHandler<MessageEvent>): Observable<MessageEvent> {
-    const expiresAt = requestGrant(context.switchToHttp().getRequest<object>())?.expiresAt;
+    const request = context.switchToHttp().getRequest<object>();
+    const expiresAt = requestGrant(request)?.expiresAt;
     const stream = next.handle();
     if (expiresAt === undefined) {
       return stream;
     }
-    return endAtExpiry(stream, expiresAt, () => this.logger.debug(STREAM_TOKEN_EXPIRED()));
+    return endAtExpiry(stream, expiresAt, () => {
+      markGrantExpired(request);
+      this.logger.debug(STREAM_TOKEN_EXPIRED());
+    });
   }
 }
 

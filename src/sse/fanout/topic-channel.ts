@@ -1,4 +1,5 @@
 import type { Subscription } from 'rxjs';
+import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import type { DirectSink } from '../stream/stream-control.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
@@ -27,6 +28,7 @@ export class TopicChannel {
     readonly topic: string,
     private readonly transport: Transport,
     private readonly onEmpty: (channel: TopicChannel) => void,
+    private readonly metrics: SseMetrics,
   ) {}
 
   /** Subscribes to the transport, once; its first answer may come synchronously, even an error. */
@@ -102,11 +104,15 @@ export class TopicChannel {
       }
       this.directCount++;
       this.lastDirectId = event.id;
+      // Counted once per event, not per connection: the loop above stays bare.
+      this.metrics.delivered(this.topic, this.direct.size);
     }
     // Members may go direct while they are told; a Set visits each once even so.
     for (const membership of this.waiting) {
       membership.member.signal(event);
     }
+    // Every live connection of the topic has it now, written or handed to its writer.
+    this.metrics.fannedOut(event.publishedAt);
   }
 
   /** Control signals go to every member, direct or not, each once. */

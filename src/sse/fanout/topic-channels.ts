@@ -1,3 +1,5 @@
+import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
+import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
 import type { Transport } from '../transport/transport.interface.js';
 import { TopicChannel } from './topic-channel.js';
 import type { ChannelMember, TopicMembership } from './topic-membership.js';
@@ -6,16 +8,24 @@ import type { ChannelMember, TopicMembership } from './topic-membership.js';
 export class TopicChannels {
   private readonly channels = new Map<string, TopicChannel>();
 
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly metrics: SseMetrics = NO_SSE_METRICS,
+  ) {}
 
   join(topic: string, member: ChannelMember): TopicMembership {
     let channel = this.channels.get(topic);
     if (!channel) {
-      channel = new TopicChannel(topic, this.transport, (gone) => {
-        if (this.channels.get(gone.topic) === gone) {
-          this.channels.delete(gone.topic);
-        }
-      });
+      channel = new TopicChannel(
+        topic,
+        this.transport,
+        (gone) => {
+          if (this.channels.get(gone.topic) === gone) {
+            this.channels.delete(gone.topic);
+          }
+        },
+        this.metrics,
+      );
       this.channels.set(topic, channel);
     }
     const membership = channel.add(member);

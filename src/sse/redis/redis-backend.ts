@@ -19,6 +19,8 @@ export abstract class RedisBackend implements OnModuleInit, OnApplicationShutdow
   abstract readonly pubsub: PubSub;
   /** Commands (and, on one server, subscriptions) can be made now. */
   abstract readonly ready: boolean;
+  /** Whether each of the instance's connections is up now, by name, for metrics. */
+  abstract readonly connectionsUp: Readonly<Record<string, boolean>>;
   protected closed = false;
   private readonly down = new Set<string>();
 

@@ -50,6 +50,11 @@ export class RedisClusterConnections extends RedisBackend {
     return this.command.status === 'ready';
   }
 
+  /** The cluster client; the subscriber connections (one per master) come and go with the masters. */
+  get connectionsUp(): { command: boolean } {
+    return { command: this.ready };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     this.pubsub.close();

@@ -48,6 +48,13 @@ export class RedisConnections extends RedisBackend {
     return this.command.status === 'ready' && this.subscriber.status === 'ready';
   }
 
+  get connectionsUp(): { command: boolean; subscriber: boolean } {
+    return {
+      command: this.command.status === 'ready',
+      subscriber: this.subscriber.status === 'ready',
+    };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     await Promise.all([quit(this.command), quit(this.subscriber)]);

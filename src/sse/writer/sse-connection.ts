@@ -3,10 +3,25 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
+import type { StreamEndReason } from '../metrics/sse-metrics.interface.js';
 import { streamControlOf, type DirectSink } from '../stream/stream-control.js';
+import { SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
 export type DropReason = 'slow-consumer' | 'write-timeout';
+
+/** What a connection tells the writer that made it. */
+export interface SseConnectionEvents {
+  /** The client was dropped for its backlog (`ended` follows). */
+  dropped(reason: DropReason, backlogBytes: number): void;
+  /**
+   * The stream ended, once: `client`, a drop, `max-age`, or `server-end` when its source ended
+   * or failed (the writer knows whether that was the drain or a token's expiry).
+   */
+  ended(reason: StreamEndReason): void;
+  /** A stored event went out here rather than through its topic's fan-out, which counts its own. */
+  delivered(topic: string): void;
+}
 
 export interface SseConnectionLimits {
   /** Bytes accepted for this client but not yet written to its socket; past it, it is dropped. */
@@ -47,13 +62,18 @@ export class SseConnection implements DirectSink {
    * resume may replay more than the bound at once, and its client is not slow for that.
    */
   private replayAllowance = 0;
+  private endReason?: StreamEndReason;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly limits: SseConnectionLimits,
-    private readonly onDrop: (reason: DropReason, backlogBytes: number) => void,
+    private readonly events: SseConnectionEvents,
   ) {
-    this.body.once('close', () => this.release());
+    // Closed before any other end: the client went away (the writer destroys the body then).
+    this.body.once('close', () => {
+      this.end('client');
+      this.release();
+    });
   }
 
   /**
@@ -75,15 +95,15 @@ export class SseConnection implements DirectSink {
       },
       error: (err: unknown) => {
         onError(err);
-        this.finish();
+        this.finish('server-end');
       },
       complete: () => {
         onStarted();
-        this.finish();
+        this.finish('server-end');
       },
     });
     if (this.limits.maxAgeMs > 0 && !this.done) {
-      this.ageTimer = setTimeout(() => this.finish(), this.limits.maxAgeMs);
+      this.ageTimer = setTimeout(() => this.finish('max-age'), this.limits.maxAgeMs);
     }
   }
 
@@ -162,6 +182,10 @@ export class SseConnection implements DirectSink {
     if (!ok) {
       this.full();
     }
+    const event = (message as Partial<TopicMessage>)[SOURCE_EVENT];
+    if (event !== undefined) {
+      this.events.delivered(event.topic);
+    }
   }
 
   /** Writes to the socket, corked until the end of this turn. */
@@ -213,19 +237,28 @@ export class SseConnection implements DirectSink {
   private dropClient(reason: DropReason, backlog: number): void {
     this.done = true;
     this.release();
-    this.onDrop(reason, backlog);
+    this.events.dropped(reason, backlog);
+    this.end(reason);
     // Closing the socket frees what waits in it at once; the client reconnects with its cursor.
     this.response.destroy();
     this.body.destroy();
   }
 
   /** Ends the stream after what is written, so the client reconnects. */
-  private finish(): void {
+  private finish(reason: 'max-age' | 'server-end'): void {
     const ending = !this.done;
     this.release();
     if (ending) {
+      this.end(reason);
       this.uncork();
       this.body.push(null);
+    }
+  }
+
+  private end(reason: StreamEndReason): void {
+    if (this.endReason === undefined) {
+      this.endReason = reason;
+      this.events.ended(reason);
     }
   }
 

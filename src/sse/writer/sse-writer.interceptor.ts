@@ -11,10 +11,19 @@ import {
   type ExecutionContext,
   type MessageEvent,
   type NestInterceptor,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { Observable, throwError } from 'rxjs';
+import { grantExpired } from '../auth/request-grant.js';
 import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
+import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
+import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
+import type {
+  SseMetrics,
+  StreamEndReason,
+  StreamRefusal,
+} from '../metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
 import {
   ADDRESS_FULL,
@@ -36,14 +45,21 @@ const RETRY_AFTER_S = 5;
  * per client, and queues without a byte bound; see README, "Performance".
  */
 @Injectable()
-export class SseWriterInterceptor implements NestInterceptor {
+export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
   private readonly logger = new Logger(SseWriterInterceptor.name);
+  /** Set as the shutdown begins (before the hub drains): streams that end now end for it. */
+  private shuttingDown = false;
 
   constructor(
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
     private readonly limiter: ConnectionLimiter,
     private readonly stats: FlowStats,
+    @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {}
+
+  onModuleDestroy(): void {
+    this.shuttingDown = true;
+  }
 
   intercept(
     context: ExecutionContext,
@@ -56,6 +72,7 @@ export class SseWriterInterceptor implements NestInterceptor {
     const place = this.limiter.acquire(address);
     if ('refused' in place) {
       this.stats.refused(place.refused);
+      this.metrics.streamRefused(place.refused);
       response.setHeader('Retry-After', String(RETRY_AFTER_S));
       return throwError(() =>
         place.refused === 'instance-full'
@@ -68,6 +85,8 @@ export class SseWriterInterceptor implements NestInterceptor {
     }
     response.once('close', place.release);
 
+    /** Whether the stream was answered with its headers: only then does its end count. */
+    let opened = false;
     const connection = new SseConnection(
       response,
       {
@@ -75,9 +94,17 @@ export class SseWriterInterceptor implements NestInterceptor {
         writeTimeoutMs: this.options.writeTimeoutMs,
         maxAgeMs: this.options.maxConnectionAgeMs,
       },
-      (reason, backlog) => {
-        this.stats.dropped(reason);
-        this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
+      {
+        dropped: (reason, backlog) => {
+          this.stats.dropped(reason);
+          this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
+        },
+        ended: (reason) => {
+          if (opened) {
+            this.metrics.streamClosed(this.endReason(reason, request));
+          }
+        },
+        delivered: (topic) => this.metrics.delivered(topic, 1),
       },
     );
     // A client gone before the first frame never reaches Nest's stream handling: end it here.
@@ -102,6 +129,8 @@ export class SseWriterInterceptor implements NestInterceptor {
           request.socket.setNoDelay(true);
           request.socket.setKeepAlive(true);
           response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+          opened = true;
+          this.metrics.streamOpened();
           connection.open();
           subscriber.next(new StreamableFile(connection.body));
           subscriber.complete();
@@ -112,6 +141,7 @@ export class SseWriterInterceptor implements NestInterceptor {
           this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
         } else {
           answered = true;
+          this.metrics.streamRefused(refusalOf(err));
           place.release();
           connection.body.destroy();
           subscriber.error(err);
@@ -119,4 +149,21 @@ export class SseWriterInterceptor implements NestInterceptor {
       });
     });
   }
+
+  /** The connection knows how its stream ended; the drain and a token's expiry are known here. */
+  private endReason(reason: StreamEndReason, request: object): StreamEndReason {
+    if (reason !== 'server-end' && reason !== 'client') {
+      return reason;
+    }
+    // Past the drain, the server closes what is left.
+    if (this.shuttingDown) {
+      return 'shutdown';
+    }
+    return reason === 'server-end' && grantExpired(request) ? 'auth' : reason;
+  }
+}
+
+/** A stream that failed before it opened: refused as asked (4xx), or because it could not run. */
+function refusalOf(err: unknown): StreamRefusal {
+  return err instanceof HttpException && err.getStatus() < 500 ? 'invalid' : 'unavailable';
 }

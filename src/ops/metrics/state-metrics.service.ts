@@ -1,0 +1,58 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Gauge, Registry } from 'prom-client';
+import { ProducerRunner } from '../../producers/producer-runner.service.js';
+import type { RedisBackend } from '../../sse/redis/redis-backend.js';
+import { REDIS_CONNECTIONS } from '../../sse/sse.providers.js';
+
+/**
+ * What this instance depends on, read when /metrics is scraped: whether each Redis connection is
+ * up (no series with the memory transport), and which producers' leader locks it holds.
+ */
+@Injectable()
+export class StateMetrics implements OnApplicationBootstrap {
+  private runner?: ProducerRunner;
+
+  constructor(
+    registry: Registry,
+    @Inject(REDIS_CONNECTIONS) redis: RedisBackend | null,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    const registers = [registry];
+    if (redis) {
+      const up: Gauge<'connection'> = new Gauge({
+        name: 'ripple_redis_up',
+        help: 'Whether each Redis connection of this instance is up (1) or not (0).',
+        labelNames: ['connection'],
+        registers,
+        collect: () => {
+          for (const [connection, isUp] of Object.entries(redis.connectionsUp)) {
+            up.set({ connection }, isUp ? 1 : 0);
+          }
+        },
+      });
+    }
+    const leader: Gauge<'producer'> = new Gauge({
+      name: 'ripple_producer_leader',
+      help:
+        'Whether this instance holds the leader lock of each producer (1) or not (0); ' +
+        'producers that run on every instance have none.',
+      labelNames: ['producer'],
+      registers,
+      collect: () => {
+        for (const [producer, leading] of this.runner?.leadership ?? []) {
+          leader.set({ producer }, leading ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  /** The producers' module is the application's (configured there), so it is looked up, if any. */
+  onApplicationBootstrap(): void {
+    try {
+      this.runner = this.moduleRef.get(ProducerRunner, { strict: false });
+    } catch {
+      // No ProducersModule: no producer, no lock.
+    }
+  }
+}
