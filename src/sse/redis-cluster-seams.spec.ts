@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Cluster } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import { describeHistoryContract } from '../../test/contracts/history.contract.js';
+import { describePublishScriptContract } from '../../test/contracts/publish-script.contract.js';
 import { freshTopic, redisSeams } from '../../test/contracts/seams.js';
 import { describeTransportContract } from '../../test/contracts/transport.contract.js';
 import { testPrefix } from '../../test/utils/redis.js';
@@ -35,6 +36,11 @@ describeCluster('Redis Cluster seams (sharded pub/sub)', () => {
 
   describeTransportContract('redis-cluster', makeCluster);
   describeHistoryContract('redis-cluster', makeCluster);
+  describePublishScriptContract(
+    'redis-cluster',
+    (prefix) => new RedisClusterConnections(cluster.current.url, prefix),
+    (prefix) => dropClusterPrefix(cluster.current, prefix),
+  );
 
   describe('beyond the contract', () => {
     const prefix = testPrefix('cluster-shards');
