@@ -1,11 +1,34 @@
 import { parseEnvelope } from '../../src/sse/redis/envelope.js';
 import type { RedisBackend, RedisClient } from '../../src/sse/redis/redis-backend.js';
-import { redisKeys } from '../../src/sse/redis/redis-keys.js';
+import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
 import { publishScript, type PublishCommand } from '../../src/sse/redis/redis-scripts.js';
 import { SUBSCRIBED } from '../../src/sse/transport/transport.interface.js';
 import { testPrefix } from '../utils/redis.js';
 import { until } from '../utils/until.js';
 import { freshTopic } from './seams.js';
+
+/**
+ * Runs the publish script (defined as `ripplePublish` on `redis`) for one call of `publishId`,
+ * keeping 10 events and the call's record for a minute.
+ */
+export function runPublishScript(
+  redis: RedisClient & PublishCommand,
+  keys: RedisKeys,
+  topic: string,
+  publishId: string,
+  data: string,
+): Promise<string> {
+  return redis.ripplePublish(
+    keys.log(topic),
+    keys.live(topic),
+    keys.published(topic, publishId),
+    10,
+    data,
+    '',
+    Date.now(),
+    60_000,
+  );
+}
 
 /**
  * The publish script run twice for one publish call, as ioredis does with a command whose answer a
@@ -50,16 +73,7 @@ export function describePublishScriptContract(
       });
       await ready;
       const call = (publishId: string, data: string) =>
-        redis.ripplePublish(
-          keys.log(topic),
-          keys.live(topic),
-          keys.published(topic, publishId),
-          100,
-          data,
-          '',
-          Date.now(),
-          60_000,
-        );
+        runPublishScript(redis, keys, topic, publishId, data);
 
       const first = await call('call-1', '"a"');
       expect(await call('call-1', '"a"')).toBe(first);
