@@ -92,7 +92,7 @@ const MODES = {
       F: { subscribers: 4, httpConnections: 32, httpMs: 1000, tightMs: 500, inflight: 64 },
       G: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 1000, inflight: 64 },
       // prettier-ignore
-      H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 500, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 1000 },
+      H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 400, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 800 },
     },
   },
   full: {
@@ -113,7 +113,7 @@ const MODES = {
       F: { subscribers: 4, httpConnections: 32, httpMs: 3000, tightMs: 2000, inflight: 64 },
       G: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64 },
       // prettier-ignore
-      H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64, masters: 3, topicsPerMaster: 2 },
+      H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
     },
   },
 };
