@@ -8,7 +8,7 @@
  * benchmark itself breaks (a process fails, an event is lost or reordered), never on timings.
  *
  *   --quick             smaller N, shorter windows, one run per scenario (the CI smoke run, < 2 min)
- *   --only=A,C          run only these scenarios (A B C D E F G)
+ *   --only=A,C          run only these scenarios (A B C D E F G H)
  *   --servers=ripple,raw   only these servers (ripple raw corked nest)
  *   --reps=N            runs per scenario (default 3, or 1 with --quick)
  *   --no-build          use the dist/ that is there
@@ -40,11 +40,13 @@ import { summarizeProfile } from './lib/profile.mjs';
 import { addRatios, markdown } from './lib/report.mjs';
 import {
   SERVERS,
+  clusterScenario,
   fanoutScenario,
   idleScenario,
   publishScenario,
   redisScenario,
   slowScenario,
+  startCluster,
 } from './lib/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -89,6 +91,8 @@ const MODES = {
       E: { fast: 10, slow: 2, rate: 1000, payloadBytes: 2048, windowMs: 1500 },
       F: { subscribers: 4, httpConnections: 32, httpMs: 1000, tightMs: 500, inflight: 64 },
       G: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 1000, inflight: 64 },
+      // prettier-ignore
+      H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 400, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 800 },
     },
   },
   full: {
@@ -108,6 +112,8 @@ const MODES = {
       E: { fast: 20, slow: 4, rate: 1000, payloadBytes: 2048, windowMs: 6000 },
       F: { subscribers: 4, httpConnections: 32, httpMs: 3000, tightMs: 2000, inflight: 64 },
       G: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64 },
+      // prettier-ignore
+      H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
     },
   },
 };
@@ -173,6 +179,13 @@ const SCENARIOS = [
     run: redisScenario,
     title: 'Two Ripple instances on one Redis',
     short: () => 'via Redis',
+  },
+  {
+    id: 'H',
+    kind: 'cluster',
+    run: clusterScenario,
+    title: 'Two Ripple instances on a Redis Cluster',
+    short: () => 'via Redis Cluster',
   },
 ].filter((s) => !only || only.includes(s.id));
 
@@ -370,6 +383,7 @@ async function redisInfo() {
     url,
     prefix: `ripple-bench-${process.pid}-${Date.now()}:`,
     prefixVar: null,
+    clusterTransport: false,
     reachable: false,
   };
   try {
@@ -379,6 +393,8 @@ async function redisInfo() {
       ['RIPPLE_REDIS_KEY_PREFIX', 'RIPPLE_REDIS_PREFIX'].find((n) => names.includes(n)) ??
       names.find((n) => /^RIPPLE_REDIS\w*PREFIX$/.test(n)) ??
       null;
+    const transport = config.rippleEnvSchema?.shape?.RIPPLE_TRANSPORT;
+    info.clusterTransport = (transport?.unwrap?.().options ?? []).includes('redis-cluster');
   } catch (err) {
     results.notes.push(`could not read dist/config/ripple.config.js: ${err.message}`);
   }
@@ -477,6 +493,11 @@ const watchdog = setTimeout(() => {
   }
 }, cfg.watchdogS * 1000);
 
+// H's Redis Cluster forms while Ripple builds: seconds of waiting that would otherwise be the run's.
+const cluster = SCENARIOS.some((s) => s.id === 'H')
+  ? startCluster({ root: ROOT, logDir }, cfg.scenarios.H.masters)
+  : null;
+
 const snapshotDir = join(resultsDir, 'build', `${stamp}-${mode}`);
 // Snapshots of runs that could not remove theirs (SIGKILL), older than an hour.
 for (const old of existsSync(join(resultsDir, 'build'))
@@ -540,6 +561,7 @@ const ctx = {
   progress,
   profile: profileScenario ? { scenario: profileScenario, dir: profileDir } : null,
   redis: await redisInfo(),
+  cluster,
   scenario: null,
 };
 if (ctx.redis.reachable && SCENARIOS.some((s) => s.id === 'G')) {
@@ -565,6 +587,8 @@ for (const s of SCENARIOS) {
   results.scenarios[s.id] = result;
   if (result.skipped) progress(`${s.id}: ${result.skipped}`);
 }
+
+await cluster?.stop();
 
 const G = results.scenarios.G;
 if (G && !G.skipped) {

@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 const live = new Set();
@@ -21,7 +22,7 @@ export function canPin() {
 }
 
 export class Child {
-  constructor(name, proc, logPath) {
+  constructor(name, proc, logPath, pinWhenReady = null) {
     this.name = name;
     this.proc = proc;
     this.pid = proc.pid;
@@ -33,6 +34,11 @@ export class Child {
     this.readyWaiters = [];
     proc.on('message', (msg) => {
       if (msg?.type === 'ready') {
+        // Every thread, before anyone is told it is ready (threads started later inherit it).
+        if (pinWhenReady !== null)
+          spawnSync('taskset', ['-a', '-p', '-c', String(pinWhenReady), String(this.pid)], {
+            stdio: 'ignore',
+          });
         this.readyMessage = msg;
         for (const w of this.readyWaiters) w.resolve(msg);
         this.readyWaiters = [];
@@ -141,7 +147,9 @@ export class Child {
 
 /**
  * Starts `node [nodeArgs] script [args]`, pinned to `cpu` when given and taskset works, with an
- * IPC channel. Output goes to <logDir>/<name>.log.
+ * IPC channel. Output goes to <logDir>/<name>.log. With `pinWhenReady`, it starts on every core
+ * and is pinned once it says it is ready: a server's start (loading modules, mostly) is not
+ * measured, and two servers starting on one core take twice as long.
  */
 export function spawnNode({
   name,
@@ -150,6 +158,7 @@ export function spawnNode({
   nodeArgs = [],
   env = {},
   cpu = null,
+  pinWhenReady = false,
   logDir,
   cwd,
 }) {
@@ -157,8 +166,10 @@ export function spawnNode({
   const fd = openSync(logPath, 'a');
   const nodeArgv = [...nodeArgs, script, ...args];
   const pinned = cpu !== null && canPin();
+  const late = pinned && pinWhenReady;
   const command = pinned ? 'taskset' : process.execPath;
-  const argv = pinned ? ['-c', String(cpu), process.execPath, ...nodeArgv] : nodeArgv;
+  const startOn = late ? `0-${cpus().length - 1}` : String(cpu);
+  const argv = pinned ? ['-c', startOn, process.execPath, ...nodeArgv] : nodeArgv;
   const proc = spawn(command, argv, {
     cwd,
     env: { ...process.env, ...env },
@@ -167,7 +178,7 @@ export function spawnNode({
     detached: true,
   });
   closeSync(fd);
-  const child = new Child(name, proc, logPath);
+  const child = new Child(name, proc, logPath, late ? cpu : null);
   live.add(child);
   return child;
 }

@@ -140,10 +140,11 @@ const PUBLISH_COLUMNS = [
   ['subscribers dropped', (m) => int(m.subscribersDropped)],
 ];
 
-function scenarioSection(s) {
+function scenarioSection(s, results) {
   const head = `### ${s.id}. ${s.title}\n\n${describeConfig(s)}\n`;
   if (s.skipped) return `${head}\n**${s.skipped}**\n`;
   if (s.kind === 'redis') return `${head}\n${redisSection(s)}\n`;
+  if (s.kind === 'cluster') return `${head}\n${clusterSection(s, results.scenarios.G)}\n`;
   const columns = {
     fanout: FANOUT_COLUMNS,
     idle: IDLE_COLUMNS,
@@ -168,6 +169,8 @@ function describeConfig(s) {
       return `${c.subscribers} subscribers. HTTP: ${c.httpConnections} keep-alive connections POSTing for ${c.httpMs / 1000} s. In process: batches of ${c.inflight} publishes for ${c.tightMs / 1000} s; ${reps}.`;
     case 'redis':
       return `One Ripple on the memory transport with ${c.clients} clients at ${c.rate} events/s (the reference); then two Ripple instances (RIPPLE_TRANSPORT=redis, ${c.prefixVar ?? 'prefix'} unique to the run), both on the server CPU, the same ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a (every event reaches both through Redis); then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s. Reference: ioredis PUBLISH → SUBSCRIBE in the same run; ${reps}.`;
+    case 'cluster':
+      return `A Redis Cluster of the run's own: ${c.masters ?? '?'} redis-server masters in cluster mode on loopback ports, no replicas, not pinned (as G's Redis). Two Ripple instances on it (RIPPLE_TRANSPORT=redis-cluster), as in G: ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a; then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s, on one topic, then round-robin over ${c.spreadTopics ?? '?'} topics whose slots lie ${c.topicsPerMaster} on each master, with ${c.tputSubscribers} subscribers of each topic per instance (every event reaches as many connections as on one topic). Reference: ioredis's Cluster client, SPUBLISH → SSUBSCRIBE, the same channels' slots, in the same run; ${reps}. The single-Redis rows are G's, from the same run.`;
     default:
       return '';
   }
@@ -231,6 +234,95 @@ function redisSection(s) {
   ].join('\n');
 }
 
+/**
+ * H beside G: the hop and the cost per delivery on a cluster against one Redis and memory, and
+ * publish throughput on one topic and spread over the shards, each against raw ioredis.
+ */
+function clusterSection(s, g) {
+  const med = (scenario, name) => scenario?.servers?.[name]?.median ?? {};
+  const m = med(g, 'ripple-memory');
+  const r = med(g, 'ripple-redis');
+  const rt = med(g, 'ripple-redis-throughput');
+  const ri = med(g, 'ioredis');
+  const c = med(s, 'ripple-cluster');
+  const ct = med(s, 'ripple-cluster-throughput');
+  const cs = med(s, 'ripple-cluster-throughput-spread');
+  const ci = med(s, 'ioredis-cluster');
+  const cis = med(s, 'ioredis-cluster-spread');
+  const hop = (v) => `${signedMs(v.p50Ms - m.p50Ms)} / ${signedMs(v.p99Ms - m.p99Ms)}`;
+  const topics = `${s.config.spreadTopics ?? '?'} topics on ${s.config.masters ?? '?'} masters`;
+  const redisCpu = (v) =>
+    v.redisCpuS == null ? '' : `${v.redisCpuS.toFixed(2)} s (${pct(v.redisBusiestShare)})`;
+  const latencyRow = (name, v, twoInstances) => [
+    name,
+    ms(v.p50Ms),
+    ms(v.p99Ms),
+    twoInstances ? `${ms(v.p50LocalMs)} / ${ms(v.p50RemoteMs)}` : '',
+    twoInstances ? hop(v) : '',
+    v.deliveriesPerCpuS === undefined ? '' : num(v.deliveriesPerCpuS),
+    `${int(v.missed)} / ${int(v.outOfOrder)}`,
+  ];
+  const latency = table(
+    [
+      '',
+      'p50',
+      'p99',
+      'p50 on a / on b',
+      'hop over memory, p50 / p99',
+      'deliveries / server CPU-s',
+      'missed / out-of-order',
+    ],
+    [
+      latencyRow('G: Ripple ×1, memory transport', m, false),
+      latencyRow('G: Ripple ×2 via one Redis', r, true),
+      latencyRow('**H: Ripple ×2 via Redis Cluster**', c, true),
+      latencyRow('G: ioredis PUBLISH → SUBSCRIBE', ri, false),
+      latencyRow('H: ioredis Cluster SPUBLISH → SSUBSCRIBE', ci, false),
+    ],
+  );
+  const tputRow = (name, what, v, raw) => [
+    name,
+    what,
+    num(v.acceptedPerS),
+    num(v.deliveredRemotePerS ?? v.deliveredPerS),
+    num(v.publishesPerCpuS),
+    redisCpu(v),
+    raw ? x(v.acceptedPerS / raw.acceptedPerS) : '',
+  ];
+  const throughput = table(
+    [
+      '',
+      'topics',
+      'publishes/s accepted',
+      'events/s received (per subscriber)',
+      'publishes / Ripple CPU-s',
+      "cluster CPU-s (busiest node's share)",
+      'Ripple ÷ ioredis, accepted',
+    ],
+    [
+      tputRow('G: Ripple via one Redis', '1', rt, ri),
+      tputRow('G: ioredis PUBLISH', '1', ri),
+      tputRow('**H: Ripple via Redis Cluster**', '1', ct, ci),
+      tputRow('H: ioredis Cluster SPUBLISH', '1', ci),
+      tputRow('**H: Ripple via Redis Cluster**', topics, cs, cis),
+      tputRow('H: ioredis Cluster SPUBLISH', topics, cis),
+    ],
+  );
+  return [
+    latency,
+    '',
+    throughput,
+    '',
+    `- The hop through the cluster (Ripple ×2 via the cluster minus Ripple ×1 on memory): p50 ${signedMs(c.p50Ms - m.p50Ms)}, p99 ${signedMs(c.p99Ms - m.p99Ms)}; through one Redis: p50 ${signedMs(r.p50Ms - m.p50Ms)}, p99 ${signedMs(r.p99Ms - m.p99Ms)}.`,
+    `- Server CPU per delivery, cluster ÷ one Redis: ${x(r.deliveriesPerCpuS / c.deliveriesPerCpuS)}.`,
+    `- Ripple through the cluster ÷ ioredis SPUBLISH, publishes/s accepted: **${x(ct.acceptedPerS / ci.acceptedPerS)}** on one topic, **${x(cs.acceptedPerS / cis.acceptedPerS)}** on ${topics}; Ripple on the cluster ÷ Ripple on one Redis, one topic: ${x(ct.acceptedPerS / rt.acceptedPerS)}.`,
+    `- Spread over the shards ÷ one topic, publishes/s: Ripple ${x(cs.acceptedPerS / ct.acceptedPerS)}, ioredis ${x(cis.acceptedPerS / ci.acceptedPerS)}; the busiest node did ${pct(ct.redisBusiestShare)} of the cluster's work on one topic, ${pct(cs.redisBusiestShare)} spread. Every process here shares the machine's cores, so this shows the load spreading, not the ceiling a cluster on its own machines would reach.`,
+    ...(g && !g.skipped
+      ? []
+      : ['- G did not run (or was skipped): no single-Redis rows to compare with.']),
+  ].join('\n');
+}
+
 /** Targets of issue 4, as Ripple's ratios in this run. */
 function targets(results) {
   const sc = results.scenarios;
@@ -269,6 +361,15 @@ function targets(results) {
     g?.servers?.['ripple-redis-throughput']?.median?.acceptedPerS /
     g?.servers?.ioredis?.median?.acceptedPerS;
   add('G: through Redis ≥ 0.5× raw ioredis PUBLISH', g?.skipped ? null : gr, (v) => v >= 0.5);
+  const h = sc.H?.servers;
+  const hr =
+    h?.['ripple-cluster-throughput']?.median?.acceptedPerS /
+    h?.['ioredis-cluster']?.median?.acceptedPerS;
+  add(
+    "H: through Redis Cluster ≥ 0.5× raw ioredis SPUBLISH (G's bar)",
+    sc.H?.skipped ? null : hr,
+    (v) => v >= 0.5,
+  );
   return table(['target (issue 4)', 'Ripple, this run', ''], rows);
 }
 
@@ -317,7 +418,7 @@ export function markdown(results) {
     '## Scenarios',
     '',
   ];
-  for (const s of Object.values(results.scenarios)) parts.push(scenarioSection(s), '');
+  for (const s of Object.values(results.scenarios)) parts.push(scenarioSection(s, results), '');
   if (results.profile) {
     parts.push('## CPU profile', '', results.profile, '');
   }

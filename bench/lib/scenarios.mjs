@@ -5,7 +5,10 @@
  * event where none may be lost, an error from a publish) go to ctx.fail(); they make the run exit
  * non-zero. Timings never do.
  */
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { Command } from 'ioredis';
 import { spawnNode } from './children.mjs';
 import { Histogram } from './histogram.mjs';
 import { cpuSeconds, rssBytes, rssSampler } from './procfs.mjs';
@@ -68,10 +71,13 @@ export async function startServer(ctx, kind, { label = kind, env = {} } = {}) {
       PORT: '0',
       HOST: '127.0.0.1',
       RIPPLE_PRODUCERS: 'none',
+      // Streams still open at the end of a scenario end at once: the shutdown is not measured.
+      RIPPLE_DRAIN_MS: '0',
       RIPPLE_INSTANCE_ID: `bench-${label}`,
       ...env,
     },
     cpu: ctx.serverCpu,
+    pinWhenReady: true,
     logDir: ctx.logDir,
     cwd: ctx.root,
   });
@@ -105,15 +111,30 @@ function sourceAddresses(total) {
   return n === 1 ? [] : Array.from({ length: n }, (_, i) => `127.0.0.${i + 1}`);
 }
 
-/** Opens `total` connections spread over the load generators; throws unless all open. */
-export async function connectClients(ctx, server, lgs, total, { slow = 0, fromSeq = 0 } = {}) {
+/** `total` split over `n` parts as evenly as it goes, the first ones one more. */
+function splitEvenly(total, n) {
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+}
+
+/** The hash slot of a key, as ioredis's cluster client computes it to route a command. */
+function hashSlot(key) {
+  return new Command('exists', [key]).getSlot();
+}
+
+/**
+ * Opens `total` connections spread over the load generators, to `path` (the bench topic's stream
+ * by default); throws unless all open.
+ */
+export async function connectClients(
+  ctx,
+  server,
+  lgs,
+  total,
+  { slow = 0, fromSeq = 0, path = SSE_PATH } = {},
+) {
   const localAddresses = sourceAddresses(total);
-  const shares = lgs.map(
-    (_, i) => Math.floor(total / lgs.length) + (i < total % lgs.length ? 1 : 0),
-  );
-  const slowShares = lgs.map(
-    (_, i) => Math.floor(slow / lgs.length) + (i < slow % lgs.length ? 1 : 0),
-  );
+  const shares = splitEvenly(total, lgs.length);
+  const slowShares = splitEvenly(slow, lgs.length);
   const answers = await Promise.all(
     lgs.map((lg, i) =>
       lg.request(
@@ -121,7 +142,7 @@ export async function connectClients(ctx, server, lgs, total, { slow = 0, fromSe
         {
           host: '127.0.0.1',
           port: server.port,
-          path: SSE_PATH,
+          path,
           count: shares[i],
           slow: slowShares[i],
           fromSeq,
@@ -292,17 +313,22 @@ function checkDelivery(ctx, where, r, { lateIsFailure }) {
   return problems.length === 0;
 }
 
-// ---------------------------------------------------------------------------------------------
-// A, B, C: fan-out at a steady rate, or in bursts
-
-export async function fanoutScenario(ctx, id, title, sc) {
-  const out = {
+/** A scenario's result record, before its servers are measured. */
+function resultRecord(ctx, id, title, sc) {
+  return {
     id,
     title,
     config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
     servers: {},
     notes: [],
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A, B, C: fan-out at a steady rate, or in bursts
+
+export async function fanoutScenario(ctx, id, title, sc) {
+  const out = resultRecord(ctx, id, title, sc);
   for (const kind of ctx.servers) {
     const reps = [];
     let server;
@@ -397,13 +423,7 @@ export async function idleScenario(ctx, id, title, sc) {
 // E: slow clients that never read, beside clients that do
 
 export async function slowScenario(ctx, id, title, sc) {
-  const out = {
-    id,
-    title,
-    config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
-    servers: {},
-    notes: [],
-  };
+  const out = resultRecord(ctx, id, title, sc);
   const total = sc.fast + sc.slow;
   for (const kind of ctx.servers) {
     const reps = [];
@@ -609,16 +629,15 @@ export async function publishScenario(ctx, id, title, sc) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// G: two Ripple instances on one Redis, against raw ioredis PUBLISH -> SUBSCRIBE
+// G and H: two Ripple instances through Redis (G: one server; H: a Redis Cluster), against raw
+// ioredis on the same Redis
 
+/**
+ * G: one Ripple on the memory transport (the reference for the hop), then two instances on one
+ * Redis, then ioredis PUBLISH -> SUBSCRIBE.
+ */
 export async function redisScenario(ctx, id, title, sc) {
-  const out = {
-    id,
-    title,
-    config: { ...sc, windowMs: ctx.cfg.windowMs, reps: ctx.cfg.reps },
-    servers: {},
-    notes: [],
-  };
+  const out = resultRecord(ctx, id, title, sc);
   const redis = ctx.redis;
   if (!redis.prefixVar) {
     out.skipped =
@@ -633,25 +652,164 @@ export async function redisScenario(ctx, id, title, sc) {
   const env = { RIPPLE_TRANSPORT: 'redis', REDIS_URL: redis.url, [redis.prefixVar]: redis.prefix };
   out.config.prefixVar = redis.prefixVar;
 
-  // The reference for the hop: one Ripple on the memory transport, the same clients and rate.
-  const memReps = [];
+  out.servers['ripple-memory'] = await memoryReference(ctx, id, sc);
+  const ripple = await twoInstances(ctx, id, sc, {
+    label: 'redis',
+    env,
+    topicSets: { one: [TOPIC] },
+  });
+  out.servers['ripple-redis'] = ripple.fanout;
+  out.servers['ripple-redis-throughput'] = ripple.throughput.one;
+  const raw = await rawReference(ctx, id, sc, {
+    label: 'ioredis',
+    target: { url: redis.url },
+    channelSets: { one: [`${redis.prefix}raw`] },
+  });
+  out.servers.ioredis = raw.one;
+  return out;
+}
+
+/**
+ * H's Redis Cluster (bench/redis/cluster.mjs), started by the orchestrator at the start of the run,
+ * beside the build, as forming a cluster is seconds of waiting; stopped at the end (and killed with
+ * every other child however the run ends). `ready()` settles to {cluster} or {error}: a failure
+ * is H's to report. (It is asked for only once the build is done: the build blocks the
+ * orchestrator, and a timer that ran out meanwhile would fire before the answer that came in time.)
+ * Null when redis-server and redis-cli of Redis 7 are missing (H says why).
+ */
+export function startCluster({ root, logDir }, masters) {
+  if (missingClusterTools()) return null;
+  const keeper = spawnNode({
+    name: `H-redis-cluster-${++serial}`,
+    script: 'bench/redis/cluster.mjs',
+    args: [`--masters=${masters}`],
+    logDir,
+    cwd: root,
+  });
+  return {
+    ready: () =>
+      keeper.ready(60_000).then(
+        (cluster) => {
+          // Removed by the keeper; by the orchestrator too, in case the keeper was SIGKILLed first.
+          process.on('exit', () => rmSync(cluster.dir, { recursive: true, force: true }));
+          return { cluster };
+        },
+        (error) => ({ error }),
+      ),
+    stop: () => stopAll([keeper]),
+  };
+}
+
+/**
+ * H: two instances on the run's Redis Cluster (RIPPLE_TRANSPORT=redis-cluster), first on one topic
+ * as G, then publishing round-robin over topics whose slots are spread over every master; ioredis
+ * SPUBLISH -> SSUBSCRIBE the same. The single-Redis figures to compare with are G's.
+ */
+export async function clusterScenario(ctx, id, title, sc) {
+  const out = resultRecord(ctx, id, title, sc);
+  const redis = ctx.redis;
+  const unavailable = clusterUnavailable(ctx);
+  if (unavailable) {
+    const [why, failsCi] = unavailable;
+    out.skipped = `skipped: ${why}`;
+    if (failsCi && process.env.CI === 'true') ctx.fail(`${id}: ${why} (CI=true)`);
+    return out;
+  }
+  const { cluster, error } = await ctx.cluster.ready();
+  if (error) {
+    ctx.fail(`${id}: the Redis Cluster did not start: ${error.message}`);
+    return out;
+  }
+  const spread = spreadTopics(cluster.nodes, sc.topicsPerMaster, redis.prefix);
+  out.config.masters = cluster.nodes.length;
+  out.config.spreadTopics = spread.length;
+  ctx.progress(
+    `${id}: Redis Cluster of ${cluster.nodes.length} masters (formed in ${cluster.startS.toFixed(1)} s, at the start of the run); ` +
+      `topics spread: ${spread.join(' ')}`,
+  );
+  const redisPids = cluster.nodes.map((node) => node.pid);
+  const env = {
+    RIPPLE_TRANSPORT: 'redis-cluster',
+    REDIS_URL: cluster.seeds,
+    ...(redis.prefixVar ? { [redis.prefixVar]: redis.prefix } : {}),
+  };
+  const ripple = await twoInstances(ctx, id, sc, {
+    label: 'cluster',
+    env,
+    topicSets: { one: [TOPIC], spread },
+    redisPids,
+  });
+  out.servers['ripple-cluster'] = ripple.fanout;
+  out.servers['ripple-cluster-throughput'] = ripple.throughput.one;
+  out.servers['ripple-cluster-throughput-spread'] = ripple.throughput.spread;
+  // The same slots as Ripple's: the topic's hash tag in each channel's name.
+  const channel = (topic) => `${redis.prefix}raw{${topic}}`;
+  const raw = await rawReference(ctx, id, sc, {
+    label: 'ioredis-cluster',
+    target: { seeds: cluster.seeds },
+    channelSets: { one: [channel(TOPIC)], spread: spread.map(channel) },
+    redisPids,
+  });
+  out.servers['ioredis-cluster'] = raw.one;
+  out.servers['ioredis-cluster-spread'] = raw.spread;
+  return out;
+}
+
+/**
+ * Why H cannot run, and whether that fails a CI run, or null. A build from before cluster mode
+ * (--ref) has nothing to measure; a machine without Redis 7's tools is a broken CI machine.
+ */
+function clusterUnavailable(ctx) {
+  if (!ctx.redis.clusterTransport)
+    return [
+      'the build has no RIPPLE_TRANSPORT=redis-cluster (dist/config/ripple.config.js)',
+      false,
+    ];
+  const missing = missingClusterTools() ?? (ctx.cluster ? null : 'no cluster was started');
+  return missing ? [`${missing}, so no local Redis Cluster can be started`, true] : null;
+}
+
+/** `redis-server` and `redis-cli` of Redis 7 or later (sharded pub/sub), or what is missing. */
+function missingClusterTools() {
+  for (const tool of ['redis-server', 'redis-cli']) {
+    const probe = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) return `${tool} is not installed`;
+    const major = Number(/v=(\d+)|redis-cli (\d+)/.exec(probe.stdout)?.slice(1).find(Boolean));
+    if (!(major >= 7)) return `${tool} is older than Redis 7: ${probe.stdout.trim()}`;
+  }
+  return null;
+}
+
+/**
+ * Topic names (bench.0, bench.1, ...) whose slots fall `perMaster` on each master, in an order
+ * that cycles through the masters, so that round-robin publishing loads every shard alike. The
+ * slot is the hash tag's, the topic: the same for Ripple's keys as for `topic` alone.
+ */
+function spreadTopics(nodes, perMaster, prefix) {
+  const owner = (slot) => nodes.findIndex((n) => n.slots.some(([a, b]) => slot >= a && slot <= b));
+  const byMaster = nodes.map(() => []);
+  for (let i = 0; byMaster.some((t) => t.length < perMaster) && i < 10_000; i++) {
+    const topic = `${TOPIC}.${i}`;
+    const mine = byMaster[owner(hashSlot(`${prefix}{${topic}}:live`))];
+    if (mine && mine.length < perMaster) mine.push(topic);
+  }
+  return Array.from({ length: perMaster }, (_, k) => byMaster.map((t) => t[k])).flat();
+}
+
+/** The reference for the hop: one Ripple on the memory transport, the same clients and rate. */
+async function memoryReference(ctx, id, sc) {
+  const reps = [];
   let mem;
-  let memLgs = [];
+  let lgs = [];
   try {
     mem = await startServer(ctx, 'ripple', { label: 'ripple-memory' });
-    memLgs = await startLoadgens(ctx, sc.clients, 'lgM');
-    await connectClients(ctx, mem, memLgs, sc.clients);
-    const params = {
-      publisher: mem,
-      servers: [mem],
-      lgs: memLgs,
-      clients: sc.clients,
-      rate: sc.rate,
-    };
+    lgs = await startLoadgens(ctx, sc.clients, 'lgM');
+    await connectClients(ctx, mem, lgs, sc.clients);
+    const params = { publisher: mem, servers: [mem], lgs, clients: sc.clients, rate: sc.rate };
     await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.warmupMs });
     for (let rep = 0; rep < ctx.cfg.reps; rep++) {
       const w = await fanoutWindow(ctx, { ...params, durationMs: ctx.cfg.windowMs });
-      memReps.push(w.record);
+      reps.push(w.record);
       checkDelivery(ctx, `${id}/ripple-memory rep ${rep + 1}`, w.record, {
         lateIsFailure: ctx.quick,
       });
@@ -660,22 +818,49 @@ export async function redisScenario(ctx, id, title, sc) {
   } catch (err) {
     ctx.fail(`${id}/ripple-memory: ${err.message}`);
   } finally {
-    await stopAll([...memLgs, mem]);
+    await stopAll([...lgs, mem]);
   }
-  out.servers['ripple-memory'] = { reps: memReps, median: medianRecord(memReps) };
+  return { reps, median: medianRecord(reps) };
+}
 
+/** CPU seconds of some processes since `before` (the same call's result, earlier): total, busiest. */
+function cpuSince(pids, before) {
+  const used = pids.map((pid, i) => (cpuSeconds(pid) ?? before[i]) - before[i]);
+  const total = used.reduce((a, b) => a + b, 0);
+  return { total, busiestShare: total > 0 ? Math.max(...used) / total : null };
+}
+
+/**
+ * Two Ripple instances on `env`'s Redis, both on the server CPU: `sc.clients` clients split
+ * between them and `sc.rate` events/s published in process on instance a, every event reaching
+ * both through Redis (latency, and CPU per delivery); then, for each set of topics, while a
+ * publishes `inflight` deep for `tputMs`, round-robin over them, `tputSubscribers` subscribers of
+ * each topic per instance: every event reaches as many connections as on one topic, and each
+ * connection streams one topic, so that only the path through Redis differs. With one topic the
+ * subscribers check order and count; with several, the count (a connection's sequence numbers
+ * then step by the number of topics). `redisPids`: the Redis processes whose CPU is read over
+ * each throughput window.
+ */
+async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = [] }) {
   const half = Math.floor(sc.clients / 2);
   const reps = [];
-  const tputReps = [];
+  const tput = Object.fromEntries(Object.keys(topicSets).map((name) => [name, []]));
   let a;
   let b;
   let lgA = [];
   let lgB = [];
   try {
-    a = await startServer(ctx, 'ripple', { label: 'ripple-redis-a', env });
-    b = await startServer(ctx, 'ripple', { label: 'ripple-redis-b', env });
-    lgA = await startLoadgens(ctx, half, 'lgA');
-    lgB = await startLoadgens(ctx, sc.clients - half, 'lgB');
+    // Servers on one core, load generators on the other: started side by side (all settled
+    // before any failure is thrown, so that `finally` stops every one that started).
+    const started = await Promise.allSettled([
+      startServer(ctx, 'ripple', { label: `ripple-${label}-a`, env }),
+      startServer(ctx, 'ripple', { label: `ripple-${label}-b`, env }),
+      startLoadgens(ctx, half, 'lgA'),
+      startLoadgens(ctx, sc.clients - half, 'lgB'),
+    ]);
+    [a, b, lgA = [], lgB = []] = started.map((r) => r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await connectClients(ctx, a, lgA, half);
     await connectClients(ctx, b, lgB, sc.clients - half);
     const lgs = [...lgA, ...lgB];
@@ -692,152 +877,206 @@ export async function redisScenario(ctx, id, title, sc) {
         p99RemoteMs: lb[0]?.p99Ms,
       };
       reps.push(record);
-      checkDelivery(ctx, `${id}/ripple-redis rep ${rep + 1}`, record, { lateIsFailure: ctx.quick });
-      ctx.progress(`${id} ripple x2 via redis rep ${rep + 1}: ${summarizeFanout(record)}`);
+      checkDelivery(ctx, `${id}/ripple-${label} rep ${rep + 1}`, record, {
+        lateIsFailure: ctx.quick,
+      });
+      ctx.progress(`${id} ripple x2 via ${label} rep ${rep + 1}: ${summarizeFanout(record)}`);
     }
-    // Throughput: few subscribers, publishes kept `inflight` deep.
-    await Promise.all(lgs.map((lg) => lg.request('close')));
-    await waitSubscribersBelow(a, 1);
-    await waitSubscribersBelow(b, 1);
-    const { nextSeq } = await a.request('stats');
-    await connectClients(ctx, a, lgA, sc.tputSubscribers, { fromSeq: nextSeq });
-    await connectClients(ctx, b, lgB, sc.tputSubscribers, { fromSeq: nextSeq });
-    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
-      const { nextSeq: first } = await a.request('stats');
-      await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: first })));
-      const t0 = performance.now();
-      const cpu0 = cpuSeconds(a.pid) + cpuSeconds(b.pid);
-      const tight = await a.request(
-        'tight',
-        { durationMs: sc.tputMs, inflight: sc.inflight },
-        sc.tputMs + 60_000,
-      );
-      const subsB = mergeLoadgen(
+    for (const [name, topics] of Object.entries(topicSets)) {
+      // Throughput: few subscribers, publishes kept `inflight` deep.
+      await Promise.all(lgs.map((lg) => lg.request('close')));
+      await waitSubscribersBelow(a, 1);
+      await waitSubscribersBelow(b, 1);
+      const ordered = topics.length === 1;
+      const { nextSeq } = await a.request('stats');
+      for (const topic of topics) {
+        const path = `/events?topic=${encodeURIComponent(topic)}`;
+        await connectClients(ctx, a, lgA, sc.tputSubscribers, { fromSeq: nextSeq, path });
+        await connectClients(ctx, b, lgB, sc.tputSubscribers, { fromSeq: nextSeq, path });
+      }
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        const { nextSeq: first } = await a.request('stats');
         await Promise.all(
-          lgB.map((lg) =>
-            lg.request(
-              'await',
-              { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
-              ctx.cfg.drainMs + 30_000,
-            ),
-          ),
-        ),
-      );
-      const subsA = mergeLoadgen(
-        await Promise.all(
-          lgA.map((lg) =>
-            lg.request(
-              'await',
-              { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
-              ctx.cfg.drainMs + 30_000,
-            ),
-          ),
-        ),
-      );
-      const wallS = (performance.now() - t0) / 1000;
-      const cpuS = cpuSeconds(a.pid) + cpuSeconds(b.pid) - cpu0;
-      const record = {
-        acceptedPerS: tight.published / (tight.elapsedMs / 1000),
-        deliveredRemotePerS: subsB.delivered / sc.tputSubscribers / wallS,
-        remoteComplete: tight.published
-          ? subsB.delivered / (tight.published * sc.tputSubscribers)
-          : null,
-        serverCpuS: cpuS,
-        missed: subsA.missed + subsB.missed,
-        outOfOrder: subsA.outOfOrder + subsB.outOfOrder,
-        publishErrors: tight.errors,
-      };
-      tputReps.push(record);
-      if (tight.errors)
-        ctx.fail(
-          `${id}: ${tight.errors} publish errors through Redis: ${tight.firstError?.split('\n')[0]}`,
+          lgs.map((lg) => lg.request('window', { firstSeq: first, checkOrder: ordered })),
         );
-      if (record.missed || record.outOfOrder)
-        ctx.fail(`${id}: ${record.missed} missed, ${record.outOfOrder} out of order through Redis`);
-      ctx.progress(
-        `${id} ripple via redis throughput rep ${rep + 1}: ${Math.round(record.acceptedPerS)}/s accepted, ` +
-          `${Math.round(record.deliveredRemotePerS)}/s per remote subscriber`,
-      );
+        const t0 = performance.now();
+        const cpu0 = cpuSeconds(a.pid) + cpuSeconds(b.pid);
+        const redis0 = redisPids.map(cpuSeconds);
+        const tight = await a.request(
+          'tight',
+          { durationMs: sc.tputMs, inflight: sc.inflight, topics },
+          sc.tputMs + 60_000,
+        );
+        const awaitAll = (side) => {
+          const expect = splitEvenly(sc.tputSubscribers, side.length);
+          return Promise.all(
+            side.map((lg, i) =>
+              lg.request(
+                'await',
+                ordered
+                  ? { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs }
+                  : { expectDelivered: tight.published * expect[i], timeoutMs: ctx.cfg.drainMs },
+                ctx.cfg.drainMs + 30_000,
+              ),
+            ),
+          ).then(mergeLoadgen);
+        };
+        const subsB = await awaitAll(lgB);
+        const subsA = await awaitAll(lgA);
+        const wallS = (performance.now() - t0) / 1000;
+        const cpuS = cpuSeconds(a.pid) + cpuSeconds(b.pid) - cpu0;
+        const redisCpu = cpuSince(redisPids, redis0);
+        const expected = tight.published * sc.tputSubscribers;
+        const record = {
+          topics: topics.length,
+          acceptedPerS: tight.published / (tight.elapsedMs / 1000),
+          deliveredRemotePerS: subsB.delivered / sc.tputSubscribers / wallS,
+          remoteComplete: tight.published ? subsB.delivered / expected : null,
+          serverCpuS: cpuS,
+          publishesPerCpuS: cpuS > 0 ? tight.published / cpuS : null,
+          redisCpuS: redisPids.length ? redisCpu.total : null,
+          redisBusiestShare: redisCpu.busiestShare,
+          missed: subsA.missed + subsB.missed,
+          outOfOrder: subsA.outOfOrder + subsB.outOfOrder,
+          incomplete: ordered ? 0 : 2 * expected - subsA.delivered - subsB.delivered,
+          publishErrors: tight.errors,
+        };
+        tput[name].push(record);
+        if (tight.errors)
+          ctx.fail(
+            `${id}: ${tight.errors} publish errors via ${label}: ${tight.firstError?.split('\n')[0]}`,
+          );
+        if (record.missed || record.outOfOrder || record.incomplete)
+          ctx.fail(
+            `${id} (${topics.length} topics): ${record.missed} missed, ${record.outOfOrder} out of order, ` +
+              `${record.incomplete} not delivered via ${label}`,
+          );
+        ctx.progress(
+          `${id} ripple via ${label} throughput, ${topics.length} topic(s), rep ${rep + 1}: ` +
+            `${Math.round(record.acceptedPerS)}/s accepted, ${Math.round(record.deliveredRemotePerS)}/s per remote subscriber` +
+            (redisPids.length
+              ? `, Redis CPU ${record.redisCpuS.toFixed(2)} s (busiest node ${(record.redisBusiestShare * 100).toFixed(0)}%)`
+              : ''),
+        );
+      }
     }
   } catch (err) {
-    ctx.fail(`${id}/ripple-redis: ${err.message}`);
+    ctx.fail(`${id}/ripple-${label}: ${err.message}`);
   } finally {
     await stopAll([...lgA, ...lgB, a, b]);
   }
-  out.servers['ripple-redis'] = { reps, median: medianRecord(reps) };
-  out.servers['ripple-redis-throughput'] = { reps: tputReps, median: medianRecord(tputReps) };
+  return {
+    fanout: { reps, median: medianRecord(reps) },
+    throughput: Object.fromEntries(
+      Object.entries(tput).map(([name, list]) => [
+        name,
+        { reps: list, median: medianRecord(list) },
+      ]),
+    ),
+  };
+}
 
-  // The reference: ioredis PUBLISH -> SUBSCRIBE, the same payloads, rate and window.
-  const rawReps = [];
+/**
+ * The raw reference (bench/redis/raw-pubsub.mjs): a publisher on the server CPU, a subscriber on
+ * the load CPU. On the first set of channels, latency at `sc.rate` over the window, then
+ * throughput `inflight` deep for `tputMs`; on any other set, throughput only. `target`: {url} for
+ * PUBLISH -> SUBSCRIBE on one Redis, {seeds} for SPUBLISH -> SSUBSCRIBE on a cluster.
+ */
+async function rawReference(ctx, id, sc, { label, target, channelSets, redisPids = [] }) {
+  const out = {};
   let sub;
   let pub;
   try {
-    sub = spawnNode({
-      name: `${id}-ioredis-sub-${++serial}`,
-      script: 'bench/redis/raw-pubsub.mjs',
-      cpu: ctx.loadCpu,
-      logDir: ctx.logDir,
-      cwd: ctx.root,
-    });
-    pub = spawnNode({
-      name: `${id}-ioredis-pub-${++serial}`,
-      script: 'bench/redis/raw-pubsub.mjs',
-      cpu: ctx.serverCpu,
-      logDir: ctx.logDir,
-      cwd: ctx.root,
-    });
+    [sub, pub] = [
+      ['sub', ctx.loadCpu],
+      ['pub', ctx.serverCpu],
+    ].map(([role, cpu]) =>
+      spawnNode({
+        name: `${id}-${label}-${role}-${++serial}`,
+        script: 'bench/redis/raw-pubsub.mjs',
+        cpu,
+        logDir: ctx.logDir,
+        cwd: ctx.root,
+      }),
+    );
     await Promise.all([sub.ready(), pub.ready()]);
-    const channel = `${redis.prefix}raw`;
-    await sub.request('subscribe', { url: redis.url, channel });
-    await pub.request('connect', { url: redis.url });
-    for (let rep = 0; rep < ctx.cfg.reps; rep++) {
-      await sub.request('window', {});
-      const rate = await pub.request(
-        'rate',
-        { channel, rate: sc.rate, durationMs: ctx.cfg.windowMs },
-        ctx.cfg.windowMs + 60_000,
-      );
-      const got = await sub.request(
-        'await',
-        { count: rate.published, timeoutMs: ctx.cfg.drainMs },
-        ctx.cfg.drainMs + 30_000,
-      );
-      const lat = latencyFields(Histogram.fromJSON(got.histogram));
-      await sub.request('window', {});
-      const t0 = performance.now();
-      const tight = await pub.request(
-        'tight',
-        { channel, durationMs: sc.tputMs, inflight: sc.inflight },
-        sc.tputMs + 60_000,
-      );
-      const got2 = await sub.request(
-        'await',
-        { count: tight.published, timeoutMs: ctx.cfg.drainMs },
-        ctx.cfg.drainMs + 30_000,
-      );
-      const wallS = (performance.now() - t0) / 1000;
-      const record = {
-        p50Ms: lat.p50Ms,
-        p99Ms: lat.p99Ms,
-        acceptedPerS: tight.published / (tight.elapsedMs / 1000),
-        deliveredPerS: got2.received / wallS,
-        missed: got.missed + got2.missed,
-        outOfOrder: got.outOfOrder + got2.outOfOrder,
-      };
-      rawReps.push(record);
-      if (!got.done || !got2.done)
-        ctx.fail(
-          `${id}/ioredis: subscriber got ${got.received}/${rate.published} and ${got2.received}/${tight.published}`,
+    for (const channels of Object.values(channelSets)) {
+      await sub.request('subscribe', { ...target, channels });
+    }
+    await pub.request('connect', target);
+    for (const [name, channels] of Object.entries(channelSets)) {
+      const withLatency = name === Object.keys(channelSets)[0];
+      const reps = [];
+      out[name] = { reps };
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        let lat = {};
+        let got = { received: 0, missed: 0, outOfOrder: 0, done: true };
+        let offered = 0;
+        if (withLatency) {
+          await sub.request('window', {});
+          const rate = await pub.request(
+            'rate',
+            { channels, rate: sc.rate, durationMs: ctx.cfg.windowMs },
+            ctx.cfg.windowMs + 60_000,
+          );
+          offered = rate.published;
+          got = await sub.request(
+            'await',
+            { count: rate.published, timeoutMs: ctx.cfg.drainMs },
+            ctx.cfg.drainMs + 30_000,
+          );
+          lat = latencyFields(Histogram.fromJSON(got.histogram));
+        }
+        await sub.request('window', {});
+        const t0 = performance.now();
+        const redis0 = redisPids.map(cpuSeconds);
+        const tight = await pub.request(
+          'tight',
+          { channels, durationMs: sc.tputMs, inflight: sc.inflight },
+          sc.tputMs + 60_000,
         );
-      ctx.progress(
-        `${id} ioredis rep ${rep + 1}: p50 ${lat.p50Ms?.toFixed(2)} ms, p99 ${lat.p99Ms?.toFixed(2)} ms, ${Math.round(record.acceptedPerS)}/s published, ${Math.round(record.deliveredPerS)}/s received`,
-      );
+        const got2 = await sub.request(
+          'await',
+          { count: tight.published, timeoutMs: ctx.cfg.drainMs },
+          ctx.cfg.drainMs + 30_000,
+        );
+        const wallS = (performance.now() - t0) / 1000;
+        const redisCpu = cpuSince(redisPids, redis0);
+        const record = {
+          channels: channels.length,
+          p50Ms: lat.p50Ms,
+          p99Ms: lat.p99Ms,
+          acceptedPerS: tight.published / (tight.elapsedMs / 1000),
+          deliveredPerS: got2.received / wallS,
+          redisCpuS: redisPids.length ? redisCpu.total : null,
+          redisBusiestShare: redisCpu.busiestShare,
+          missed: got.missed + got2.missed,
+          outOfOrder: got.outOfOrder + got2.outOfOrder,
+        };
+        reps.push(record);
+        if (!got.done || !got2.done)
+          ctx.fail(
+            `${id}/${label}: subscriber got ${got.received}/${offered} and ${got2.received}/${tight.published}`,
+          );
+        if (record.missed || record.outOfOrder)
+          ctx.fail(`${id}/${label}: ${record.missed} missed, ${record.outOfOrder} out of order`);
+        ctx.progress(
+          `${id} ${label}, ${channels.length} channel(s), rep ${rep + 1}: ` +
+            (withLatency ? `p50 ${ms2(lat.p50Ms)} ms, p99 ${ms2(lat.p99Ms)} ms, ` : '') +
+            `${Math.round(record.acceptedPerS)}/s published, ${Math.round(record.deliveredPerS)}/s received`,
+        );
+      }
     }
   } catch (err) {
-    ctx.fail(`${id}/ioredis: ${err.message}`);
+    ctx.fail(`${id}/${label}: ${err.message}`);
   } finally {
     await stopAll([sub, pub]);
   }
-  out.servers.ioredis = { reps: rawReps, median: medianRecord(rawReps) };
+  for (const name of Object.keys(channelSets)) {
+    const reps = out[name]?.reps ?? [];
+    out[name] = { reps, median: medianRecord(reps) };
+  }
   return out;
 }
+
+const ms2 = (v) => v?.toFixed(2);

@@ -14,10 +14,12 @@
  *                         `burst` events every 1000*burst/rate ms, open loop: late ticks are
  *                         caught up, so the offered load does not drop when the server falls
  *                         behind. Answers when done: {firstSeq, lastSeq, published, lagP99Ms, ...}
- *   tight {durationMs, inflight, payloadBytes}
+ *   tight {durationMs, inflight, payloadBytes, topics}
  *                         publishes as fast as it can for durationMs: batches of `inflight`
  *                         publishes, awaited together, with a setImmediate between batches so
- *                         sockets get written. Answers {published, elapsedMs, firstSeq, lastSeq}
+ *                         sockets get written; with `topics` (servers that take a topic), event
+ *                         s to topics[s % topics.length]. Answers {published, elapsedMs, firstSeq,
+ *                         lastSeq}
  *   shutdown              close() and exit
  * The process exits when the orchestrator goes away (IPC disconnect), so no server outlives a run.
  */
@@ -37,9 +39,10 @@ export function serveBench(name, hooks, port) {
     firstError ??= String(err?.stack ?? err);
   };
 
-  const publishOne = (pad) => {
+  const publishOne = (pad, topics) => {
     const seq = nextSeq++;
-    const result = hooks.publish(seq, performance.timeOrigin + performance.now(), pad);
+    const topic = topics?.[seq % topics.length];
+    const result = hooks.publish(seq, performance.timeOrigin + performance.now(), pad, topic);
     if (result && typeof result.then === 'function') result.then(undefined, onError);
     return result;
   };
@@ -100,7 +103,7 @@ export function serveBench(name, hooks, port) {
     });
   }
 
-  async function runTight({ durationMs, inflight = 64, payloadBytes = 100 }) {
+  async function runTight({ durationMs, inflight = 64, payloadBytes = 100, topics }) {
     const pad = padFor(payloadBytes);
     const firstSeq = nextSeq;
     const errorsBefore = errors;
@@ -109,7 +112,7 @@ export function serveBench(name, hooks, port) {
     const batch = [];
     while (performance.now() < end) {
       for (let i = 0; i < inflight; i++) {
-        const r = publishOne(pad);
+        const r = publishOne(pad, topics);
         if (r && typeof r.then === 'function') batch.push(r);
       }
       hooks.endTick?.();

@@ -5,8 +5,9 @@
  * NestFactory.create for the one call main.js makes, and the bench's in-process publisher calls
  * app.get(SseHub).publish('bench', payload).
  * (A copy of main.ts's steps here broke within the hour, when configureApp's signature changed.)
- * Environment from the orchestrator: PORT=0, HOST=127.0.0.1, RIPPLE_PRODUCERS=none, and for the
- * Redis scenario RIPPLE_TRANSPORT=redis with its own key prefix.
+ * Environment from the orchestrator: PORT=0, HOST=127.0.0.1, RIPPLE_PRODUCERS=none,
+ * RIPPLE_DRAIN_MS=0, and for the Redis scenarios RIPPLE_TRANSPORT=redis (or redis-cluster) with its
+ * own key prefix.
  */
 import { pathToFileURL } from 'node:url';
 import { NestFactory } from '@nestjs/core';
@@ -38,7 +39,7 @@ const hub = app.get(SseHub);
 serveBench(
   'ripple',
   {
-    publish: (seq, t, p) => hub.publish(TOPIC, { s: seq, t, p }),
+    publish: (seq, t, p, topic = TOPIC) => hub.publish(topic, { s: seq, t, p }),
     subscribers: () => hub.connectionCount,
     close: () => app.close(),
   },

@@ -1,9 +1,14 @@
 import { createRequire } from 'node:module';
-import type { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { firstValueFrom, filter } from 'rxjs';
 import { describeHistoryContract } from '../../test/contracts/history.contract.js';
+import {
+  describePublishScriptContract,
+  runPublishScript,
+} from '../../test/contracts/publish-script.contract.js';
 import { freshTopic, redisSeams } from '../../test/contracts/seams.js';
 import { describeTransportContract } from '../../test/contracts/transport.contract.js';
+import { LossyProxy } from '../../test/utils/lossy-proxy.js';
 import { testPrefix } from '../../test/utils/redis.js';
 import {
   clusterAdmin,
@@ -14,8 +19,9 @@ import {
 } from '../../test/utils/redis-cluster.js';
 import { until } from '../../test/utils/until.js';
 import type { ChannelSignal } from './redis/pubsub.interface.js';
-import { RedisClusterConnections } from './redis/redis-cluster-connections.js';
+import { clusterSeeds, RedisClusterConnections } from './redis/redis-cluster-connections.js';
 import { hashSlot, redisKeys } from './redis/redis-keys.js';
+import { publishScript, type PublishCommand } from './redis/redis-scripts.js';
 import { ShardedPubSub } from './redis/sharded-pubsub.js';
 import { RedisTransport } from './transport/redis-transport.js';
 import { SUBSCRIBED, UNSUBSCRIBED } from './transport/transport.interface.js';
@@ -35,6 +41,11 @@ describeCluster('Redis Cluster seams (sharded pub/sub)', () => {
 
   describeTransportContract('redis-cluster', makeCluster);
   describeHistoryContract('redis-cluster', makeCluster);
+  describePublishScriptContract(
+    'redis-cluster',
+    (prefix) => new RedisClusterConnections(cluster.current.url, prefix),
+    (prefix) => dropClusterPrefix(cluster.current, prefix),
+  );
 
   describe('beyond the contract', () => {
     const prefix = testPrefix('cluster-shards');
@@ -162,6 +173,35 @@ describeCluster('Redis Cluster seams (sharded pub/sub)', () => {
       } finally {
         subscription.unsubscribe();
         pubsub.close();
+      }
+    });
+
+    it("stores a publish once when the owning master's answer is lost and ioredis sends it again", async () => {
+      const topic = freshTopic('lost');
+      const owner = ownerOf(hashSlot(keys.live(topic)));
+      const proxy = await LossyProxy.start(`redis://${owner}`);
+      // The slot map names the master; the client reaches it through the proxy.
+      const client = new Cluster(clusterSeeds(cluster.current.url).nodes, {
+        natMap: { [owner]: { host: '127.0.0.1', port: Number(new URL(proxy.url).port) } },
+      });
+      client.on('error', () => undefined);
+      client.on('node error', () => undefined);
+      client.defineCommand('ripplePublish', { numberOfKeys: 3, lua: publishScript('SPUBLISH') });
+      const redis = client as Cluster & PublishCommand;
+      const publish = (publishId: string, data: string) =>
+        runPublishScript(redis, keys, topic, publishId, data);
+      try {
+        // The first run loads the script; the next one runs it by its hash.
+        await publish('first', '"first"');
+        const lost = proxy.loseNextAnswerTo('evalsha');
+        const id = await publish('lost', '"lost"');
+        await lost;
+        const entries = await admin.xrange(keys.log(topic), '-', '+');
+        expect(entries.map(([, fields]) => fields[1])).toEqual(['"first"', '"lost"']);
+        expect(id).toBe(entries[1][0]);
+      } finally {
+        client.disconnect();
+        await proxy.close();
       }
     });
 

@@ -9,12 +9,18 @@ export interface RedisKeys {
   log(topic: string): string;
   /** The topic's live channel. */
   live(topic: string): string;
+  /**
+   * What one publish call stored, under the call's own id: a call that Redis ran but whose answer
+   * was lost, and that the client sends again, finds it and is not stored twice.
+   */
+  published(topic: string, publishId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
   return {
     log: (topic) => `${prefix}{${topic}}:log`,
     live: (topic) => `${prefix}{${topic}}:live`,
+    published: (topic, publishId) => `${prefix}{${topic}}:pub:${publishId}`,
   };
 }
 

@@ -3,11 +3,18 @@ import type { PubSub } from './pubsub.interface.js';
 /**
  * Lua run by Redis, so that each step is atomic on the server.
  *
- * The publish script: KEYS[1] the topic's stream, KEYS[2] its channel; ARGV: max length, data, type
- * ('' for none), publishedAt. Appends, trims to the bound, then publishes the envelope with the id
- * the stream gave, in the same step: every instance receives a topic's events in id order. It
+ * The publish script: KEYS[1] the topic's stream, KEYS[2] its channel, KEYS[3] the record of this
+ * publish call (its publish id); ARGV: max length, data, type ('' for none), publishedAt, how long
+ * the record is kept (ms). Appends, trims to the bound, then publishes the envelope with the id the
+ * stream gave, in the same step: every instance receives a topic's events in id order. It
  * publishes with PUBLISH on one Redis, with SPUBLISH (sharded, Redis 7) on a cluster, where the
- * hash tag puts both keys in one slot, so the script runs on the shard that owns the channel.
+ * hash tag puts the three keys in one slot, so the script runs on the shard that owns the channel.
+ *
+ * A client may send the same call twice: ioredis sends again a command whose answer a closed
+ * connection lost (on one Redis once reconnected, on a cluster to the master that took over), and
+ * Redis may have run it. So the script records the id it stored under the call's publish id, in
+ * the same atomic step (and so replicated with it), and a call it finds there answers that id
+ * without storing or publishing again.
  *
  * It trims with XDEL rather than MAXLEN because only XDEL records the stream's
  * max-deleted-entry-id (Redis 7), which is how a read knows that a position has fallen off. It
@@ -16,6 +23,10 @@ import type { PubSub } from './pubsub.interface.js';
  * script's time in Redis. History so holds between the bound and a sixteenth more.
  */
 export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
+local stored = redis.call('GET', KEYS[3])
+if stored then
+  return stored
+end
 local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[2], 't', ARGV[3], 'p', ARGV[4])
 local max = tonumber(ARGV[1])
 local excess = redis.call('XLEN', KEYS[1]) - max
@@ -30,9 +41,24 @@ if excess > math.floor(max / 16) then
     end
   end
 end
+redis.call('SET', KEYS[3], id, 'PX', ARGV[5])
 redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
 return id
 `;
+
+/** The publish script as `defineCommand('ripplePublish', ...)` makes it: its KEYS, then its ARGV. */
+export interface PublishCommand {
+  ripplePublish(
+    log: string,
+    live: string,
+    published: string,
+    maxLength: number,
+    data: string,
+    type: string,
+    publishedAt: number,
+    keepPublishedMs: number,
+  ): Promise<string>;
+}
 
 /**
  * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none).

@@ -4,7 +4,8 @@ import { parseEnvelope } from '../redis/envelope.js';
 import type { ChannelSignal } from '../redis/pubsub.interface.js';
 import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
-import { publishScript } from '../redis/redis-scripts.js';
+import { publishIds } from '../redis/publish-ids.js';
+import { publishScript, type PublishCommand } from '../redis/redis-scripts.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import { TopicFeeds, type Feed } from './topic-feeds.js';
 import {
@@ -14,16 +15,14 @@ import {
   type TransportSignal,
 } from './transport.interface.js';
 
-interface PublishCommand {
-  ripplePublish(
-    log: string,
-    live: string,
-    maxLength: number,
-    data: string,
-    type: string,
-    publishedAt: number,
-  ): Promise<string>;
-}
+/**
+ * How long Redis remembers a publish call, so that the same call sent again is stored once. It
+ * must outlast ioredis's retries of a command whose answer was lost: on one Redis, one resend once
+ * reconnected (the command connection gives up after one retry); on a cluster, up to 16
+ * redirections, each after a 100 ms delay and a refresh of the slot map (1 s at most), so under
+ * 20 s. A minute is a wide margin, at about 180 bytes in Redis per publish of the last minute.
+ */
+const KEEP_PUBLISHED_MS = 60_000;
 
 /**
  * Events through Redis, one server or a cluster: the publish script stores and publishes in one
@@ -45,6 +44,7 @@ export class RedisTransport implements Transport {
     },
   });
   private readonly redis: RedisClient & PublishCommand;
+  private readonly nextPublishId = publishIds();
   private malformedLogged = false;
 
   constructor(
@@ -53,7 +53,7 @@ export class RedisTransport implements Transport {
     private readonly historySize: number,
   ) {
     backend.command.defineCommand('ripplePublish', {
-      numberOfKeys: 2,
+      numberOfKeys: 3,
       lua: publishScript(backend.pubsub.publishCommand),
     });
     this.redis = backend.command as RedisClient & PublishCommand;
@@ -65,13 +65,16 @@ export class RedisTransport implements Transport {
 
   async publish(topic: string, event: OutgoingEvent): Promise<TopicEvent> {
     const publishedAt = Date.now();
+    // One id per call, however often ioredis sends it: the script stores and publishes it once.
     const id = await this.redis.ripplePublish(
       this.keys.log(topic),
       this.keys.live(topic),
+      this.keys.published(topic, this.nextPublishId()),
       this.historySize,
       event.data,
       event.type ?? '',
       publishedAt,
+      KEEP_PUBLISHED_MS,
     );
     return { topic, id, type: event.type, data: event.data, publishedAt };
   }

@@ -1,0 +1,98 @@
+import { parseEnvelope } from '../../src/sse/redis/envelope.js';
+import type { RedisBackend, RedisClient } from '../../src/sse/redis/redis-backend.js';
+import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
+import { publishScript, type PublishCommand } from '../../src/sse/redis/redis-scripts.js';
+import { SUBSCRIBED } from '../../src/sse/transport/transport.interface.js';
+import { testPrefix } from '../utils/redis.js';
+import { until } from '../utils/until.js';
+import { freshTopic } from './seams.js';
+
+/**
+ * Runs the publish script (defined as `ripplePublish` on `redis`) for one call of `publishId`,
+ * keeping 10 events and the call's record for a minute.
+ */
+export function runPublishScript(
+  redis: RedisClient & PublishCommand,
+  keys: RedisKeys,
+  topic: string,
+  publishId: string,
+  data: string,
+): Promise<string> {
+  return redis.ripplePublish(
+    keys.log(topic),
+    keys.live(topic),
+    keys.published(topic, publishId),
+    10,
+    data,
+    '',
+    Date.now(),
+    60_000,
+  );
+}
+
+/**
+ * The publish script run twice for one publish call, as ioredis does with a command whose answer a
+ * closed connection lost: stored once, published once, and both answers name the one id.
+ */
+export function describePublishScriptContract(
+  name: string,
+  connect: (prefix: string) => RedisBackend,
+  drop: (prefix: string) => Promise<void>,
+): void {
+  describe(`the publish script: ${name}`, () => {
+    const prefix = testPrefix(`script-${name}`);
+    const keys = redisKeys(prefix);
+    let backend: RedisBackend;
+    let redis: RedisClient & PublishCommand;
+
+    beforeAll(async () => {
+      backend = connect(prefix);
+      backend.command.defineCommand('ripplePublish', {
+        numberOfKeys: 3,
+        lua: publishScript(backend.pubsub.publishCommand),
+      });
+      redis = backend.command as RedisClient & PublishCommand;
+      expect(await backend.whenReady(5000)).toBe(true);
+    });
+    afterAll(async () => {
+      await backend.onApplicationShutdown();
+      await drop(prefix);
+    });
+
+    it('stores and publishes a call once, however often it runs, and answers one id', async () => {
+      const topic = freshTopic('once');
+      const messages: string[] = [];
+      let subscribed!: () => void;
+      const ready = new Promise<void>((resolve) => (subscribed = resolve));
+      const subscription = backend.pubsub.channel(keys.live(topic)).subscribe((signal) => {
+        if (signal === SUBSCRIBED) {
+          subscribed();
+        } else if (typeof signal === 'string') {
+          messages.push(signal);
+        }
+      });
+      await ready;
+      const call = (publishId: string, data: string) =>
+        runPublishScript(redis, keys, topic, publishId, data);
+
+      const first = await call('call-1', '"a"');
+      expect(await call('call-1', '"a"')).toBe(first);
+      const other = await call('call-2', '"b"');
+      expect(other).not.toBe(first);
+
+      // A second "a" would come before "b": one connection, in the order Redis ran them.
+      await until(() => messages.length >= 2, 'the two messages');
+      const events = messages.map((message) => parseEnvelope(topic, message));
+      expect(events.map((event) => [event?.id, event?.data])).toEqual([
+        [first, '"a"'],
+        [other, '"b"'],
+      ]);
+      expect(await backend.command.xlen(keys.log(topic))).toBe(2);
+      // Kept for the time it was given, then gone with nothing to clean up.
+      const ttl = await backend.command.pttl(keys.published(topic, 'call-1'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      subscription.unsubscribe();
+    });
+  });
+}
