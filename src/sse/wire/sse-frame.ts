@@ -96,7 +96,8 @@ export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
     return cached;
   }
   const source = (message as Partial<TopicMessage>)[SOURCE_EVENT];
-  if (!source) {
+  // A copy a handler made with other data (`{ ...message, data }`) keeps the mark: its own data wins.
+  if (!source || message.data !== source.data) {
     const bytes = Buffer.from(encodeFrame(message));
     if (Object.isFrozen(message)) {
       constants.set(message, bytes);
