@@ -1,7 +1,11 @@
 import { parseEnvelope } from '../../src/sse/redis/envelope.js';
 import type { RedisBackend, RedisClient } from '../../src/sse/redis/redis-backend.js';
 import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
-import { publishScript, type PublishCommand } from '../../src/sse/redis/redis-scripts.js';
+import {
+  publishBatchScript,
+  publishScript,
+  type PublishCommand,
+} from '../../src/sse/redis/redis-scripts.js';
 import { SUBSCRIBED } from '../../src/sse/transport/transport.interface.js';
 import { testPrefix } from '../utils/redis.js';
 import { until } from '../utils/until.js';
@@ -51,6 +55,9 @@ export function describePublishScriptContract(
         numberOfKeys: 3,
         lua: publishScript(backend.pubsub.publishCommand),
       });
+      backend.command.defineCommand('ripplePublishBatch', {
+        lua: publishBatchScript(backend.pubsub.publishCommand),
+      });
       redis = backend.command as RedisClient & PublishCommand;
       expect(await backend.whenReady(5000)).toBe(true);
     });
@@ -59,8 +66,8 @@ export function describePublishScriptContract(
       await drop(prefix);
     });
 
-    it('stores and publishes a call once, however often it runs, and answers one id', async () => {
-      const topic = freshTopic('once');
+    /** The topic's channel, subscribed: every message it carries from now on. */
+    async function listen(topic: string) {
       const messages: string[] = [];
       let subscribed!: () => void;
       const ready = new Promise<void>((resolve) => (subscribed = resolve));
@@ -72,6 +79,12 @@ export function describePublishScriptContract(
         }
       });
       await ready;
+      return { messages, subscription };
+    }
+
+    it('stores and publishes a call once, however often it runs, and answers one id', async () => {
+      const topic = freshTopic('once');
+      const { messages, subscription } = await listen(topic);
       const call = (publishId: string, data: string) =>
         runPublishScript(redis, keys, topic, publishId, data);
 
@@ -92,6 +105,48 @@ export function describePublishScriptContract(
       const ttl = await backend.command.pttl(keys.published(topic, 'call-1'));
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
+      subscription.unsubscribe();
+    });
+
+    it('stores a batch of calls in order, once each, however often it runs', async () => {
+      const topic = freshTopic('batch');
+      const { messages, subscription } = await listen(topic);
+      const batch = (calls: [string, string][]) =>
+        redis.ripplePublishBatch(
+          calls.length + 2,
+          keys.log(topic),
+          keys.live(topic),
+          ...calls.map(([publishId]) => keys.published(topic, publishId)),
+          10,
+          60_000,
+          ...calls.flatMap(([, data]) => [data, '', Date.now()]),
+        );
+
+      const first = await batch([
+        ['b-1', '"a"'],
+        ['b-2', '"b"'],
+        ['b-3', '"c"'],
+      ]);
+      expect(first).toHaveLength(3);
+      expect(new Set(first).size).toBe(3);
+      // Sent again, with one call more: the three answer their ids, only the new one is stored.
+      const again = await batch([
+        ['b-1', '"a"'],
+        ['b-2', '"b"'],
+        ['b-3', '"c"'],
+        ['b-4', '"d"'],
+      ]);
+      expect(again.slice(0, 3)).toEqual(first);
+
+      await until(() => messages.length >= 4, 'the four messages');
+      const events = messages.map((message) => parseEnvelope(topic, message));
+      expect(events.map((event) => [event?.id, event?.data])).toEqual([
+        [first[0], '"a"'],
+        [first[1], '"b"'],
+        [first[2], '"c"'],
+        [again[3], '"d"'],
+      ]);
+      expect(await backend.command.xlen(keys.log(topic))).toBe(4);
       subscription.unsubscribe();
     });
   });

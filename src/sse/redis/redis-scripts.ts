@@ -22,12 +22,21 @@ import type { PubSub } from './pubsub.interface.js';
  * (unpack's limit is far above): one XRANGE and XDEL per publish were two thirds of the
  * script's time in Redis. History so holds between the bound and a sixteenth more.
  */
-export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
-local stored = redis.call('GET', KEYS[3])
-if stored then
-  return stored
+/** Stores and publishes one event unless its call's record names it already; Lua shared by both. */
+const publishOne = (publishCommand: PubSub['publishCommand']): string => `
+local function publishOne(record, data, type, at, keep)
+  local stored = redis.call('GET', record)
+  if stored then
+    return stored, false
+  end
+  local id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+  redis.call('SET', record, id, 'PX', keep)
+  redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data)
+  return id, true
 end
-local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[2], 't', ARGV[3], 'p', ARGV[4])
+`;
+
+const TRIM = `
 local max = tonumber(ARGV[1])
 local excess = redis.call('XLEN', KEYS[1]) - max
 if excess > math.floor(max / 16) then
@@ -41,13 +50,41 @@ if excess > math.floor(max / 16) then
     end
   end
 end
-redis.call('SET', KEYS[3], id, 'PX', ARGV[5])
-redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. ARGV[3] .. '\\n' .. ARGV[4] .. '\\n' .. ARGV[2])
+`;
+
+export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
+${publishOne(publishCommand)}
+local id, added = publishOne(KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+if added then
+${TRIM}
+end
 return id
+`;
+
+/**
+ * The publish script for several events of one topic at once, in one atomic step and in order:
+ * KEYS[1] the stream, KEYS[2] the channel, KEYS[3..] one call's record per event; ARGV: max length,
+ * how long records are kept, then data, type and publishedAt per event. Answers the ids in order.
+ */
+export const publishBatchScript = (publishCommand: PubSub['publishCommand']): string => `
+${publishOne(publishCommand)}
+local ids, added = {}, false
+for i = 3, #KEYS do
+  local a = 3 * (i - 2)
+  local id, new = publishOne(KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[2])
+  ids[#ids + 1] = id
+  added = added or new
+end
+if added then
+${TRIM}
+end
+return ids
 `;
 
 /** The publish script as `defineCommand('ripplePublish', ...)` makes it: its KEYS, then its ARGV. */
 export interface PublishCommand {
+  /** `numberOfKeys`, then the keys and ARGV of publishBatchScript. */
+  ripplePublishBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<string[]>;
   ripplePublish(
     log: string,
     live: string,
