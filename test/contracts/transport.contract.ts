@@ -69,6 +69,27 @@ export function describeTransportContract(name: string, make: MakeSeams): void {
       b.subscription.unsubscribe();
     });
 
+    it('takes publishes to many topics at once, each topic in its order', async () => {
+      // Issued in one turn, as a busy publisher does: on a cluster they span shards.
+      const topics = Array.from({ length: 6 }, (_, i) => freshTopic(`many${i}`));
+      const listeners = await Promise.all(topics.map((t) => listen(seams.transport.subscribe(t))));
+      const stored = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          seams.transport.publish(topics[i % 6], { data: String(i) }),
+        ),
+      );
+      await until(() => listeners.every((l) => l.events.length === 10), '10 events per topic');
+      listeners.forEach((listener, t) => {
+        expect(listener.events.map((e) => e.data)).toEqual(
+          Array.from({ length: 10 }, (_, k) => String(t + 6 * k)),
+        );
+        expect(listener.events.map((e) => e.id)).toEqual(
+          stored.filter((e) => e.topic === topics[t]).map((e) => e.id),
+        );
+        listener.subscription.unsubscribe();
+      });
+    });
+
     it('keeps topics apart', async () => {
       const one = freshTopic('one');
       const two = freshTopic('two');

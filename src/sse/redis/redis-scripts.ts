@@ -83,8 +83,6 @@ return ids
 
 /** The publish script as `defineCommand('ripplePublish', ...)` makes it: its KEYS, then its ARGV. */
 export interface PublishCommand {
-  /** `numberOfKeys`, then the keys and ARGV of publishBatchScript. */
-  ripplePublishBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<string[]>;
   ripplePublish(
     log: string,
     live: string,

@@ -70,9 +70,17 @@ export class RedisTransport implements Transport {
       numberOfKeys: 3,
       lua: publishScript(backend.pubsub.publishCommand),
     });
-    backend.command.defineCommand('ripplePublishBatch', {
-      lua: publishBatchScript(backend.pubsub.publishCommand),
-    });
+    // The batch script, once per size: its keys are counted in the definition rather than passed
+    // first, because ioredis routes an auto-pipelined command on a cluster by its first argument,
+    // which must so be a key of the topic's slot. All up front: a pipeline ioredis has opened
+    // knows only the commands defined before it. (One script, one SHA, for every size.)
+    const batchLua = publishBatchScript(backend.pubsub.publishCommand);
+    for (let size = 2; size <= MAX_BATCH; size++) {
+      backend.command.defineCommand(`ripplePublish${size}`, {
+        numberOfKeys: size + 2,
+        lua: batchLua,
+      });
+    }
     this.redis = backend.command as RedisClient & PublishCommand;
   }
 
@@ -98,6 +106,19 @@ export class RedisTransport implements Transport {
       const record = this.keys.published(topic, this.nextPublishId());
       queue.push({ event, publishedAt: Date.now(), record, resolve, reject });
     });
+  }
+
+  /** The batch script as the command for `size` events (see the constructor). */
+  private batchCommand(size: number): (...args: (string | number)[]) => Promise<string[]> {
+    const command = (this.backend.command as unknown as Record<string, unknown>)[
+      `ripplePublish${size}`
+    ];
+    if (typeof command !== 'function') {
+      throw new Error(`No publish command for ${size} events`);
+    }
+    return (command as (...args: (string | number)[]) => Promise<string[]>).bind(
+      this.backend.command,
+    );
   }
 
   private flush(): void {
@@ -137,7 +158,7 @@ export class RedisTransport implements Transport {
       for (const { event, publishedAt } of batch) {
         args.push(event.data, event.type ?? '', publishedAt);
       }
-      ids = this.redis.ripplePublishBatch(batch.length + 2, ...args);
+      ids = this.batchCommand(batch.length)(...args);
     }
     ids.then(
       (stored) =>
