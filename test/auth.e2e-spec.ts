@@ -344,13 +344,25 @@ describe('with no key configured (e2e)', () => {
     await t.close();
   });
 
-  it('lets loopback clients publish, whatever X-Forwarded-For says, and needs no token', async () => {
-    const res = await post(
-      `${t.url}/events/news`,
-      { data: 1 },
-      { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' },
-    );
+  it('lets loopback clients publish, and needs no token', async () => {
+    const res = await post(`${t.url}/events/news`, { data: 1 });
     expect(res.status).toBe(201);
+  });
+
+  it('refuses what a proxy on this host relays: its clients are not on this host', async () => {
+    for (const header of [
+      { 'x-forwarded-for': '127.0.0.1' },
+      { forwarded: 'for=203.0.113.7' },
+      { 'x-real-ip': '203.0.113.7' },
+    ]) {
+      const res = await post(
+        `${t.url}/events/news`,
+        { data: 1 },
+        { 'content-type': 'application/json', ...header },
+      );
+      expect(res.status).toBe(403);
+      expect(res.body.message).toMatch(/not relayed by a proxy/);
+    }
   });
 
   it('has no private topic', async () => {

@@ -33,8 +33,8 @@ export const NO_PUBLISH_GRANT = (topic: string) =>
   `The token does not grant publishing to ${topic}`;
 
 export const LOOPBACK_ONLY = () =>
-  'No token key is configured on this server, so only clients on its own host (loopback) ' +
-  'may publish';
+  'No token key is configured on this server, so only clients on its own host (loopback, not ' +
+  'relayed by a proxy) may publish';
 
 export const KEYS_UNAVAILABLE = () =>
   'The keys that verify tokens cannot be fetched right now; retry later';

@@ -38,7 +38,9 @@ export class PublishGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     try {
       if (!this.tokens.keyConfigured) {
-        if (isLoopback(request.socket?.remoteAddress)) {
+        // A proxy on this host connects from loopback too, for clients from anywhere: what it
+        // relays (it says so in a forwarding header) is not a client on this host.
+        if (isLoopback(request.socket?.remoteAddress) && !relayed(request)) {
           return true;
         }
         throw new ForbiddenException(LOOPBACK_ONLY());
@@ -58,4 +60,14 @@ export class PublishGuard implements CanActivate {
       throw err;
     }
   }
+}
+
+/** Forwarding headers a proxy adds; a client could send one too, but only to be refused. */
+function relayed(request: Request): boolean {
+  const headers = request.headers;
+  return (
+    headers['x-forwarded-for'] !== undefined ||
+    headers.forwarded !== undefined ||
+    headers['x-real-ip'] !== undefined
+  );
 }
