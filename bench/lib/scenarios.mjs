@@ -204,6 +204,22 @@ async function stopAll(children) {
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
+/**
+ * Asks every load generator to wait, within the drain timeout, for what `what` names (`lastSeq`,
+ * or `expectDelivered`), given as an object or, per load generator, as a function of its index.
+ */
+function awaitLoadgens(ctx, lgs, what, slackMs = 30_000) {
+  return Promise.all(
+    lgs.map((lg, i) =>
+      lg.request(
+        'await',
+        { ...(typeof what === 'function' ? what(i) : what), timeoutMs: ctx.cfg.drainMs },
+        ctx.cfg.drainMs + slackMs,
+      ),
+    ),
+  );
+}
+
 function mergeLoadgen(results) {
   const hist = new Histogram();
   const sum = (key) => results.reduce((a, r) => a + (r[key] ?? 0), 0);
@@ -252,15 +268,7 @@ async function fanoutWindow(
     { rate, burst, durationMs, payloadBytes },
     durationMs + 120_000,
   );
-  const results = await Promise.all(
-    lgs.map((lg) =>
-      lg.request(
-        'await',
-        { lastSeq: pub.lastSeq, timeoutMs: ctx.cfg.drainMs },
-        ctx.cfg.drainMs + 60_000,
-      ),
-    ),
-  );
+  const results = await awaitLoadgens(ctx, lgs, { lastSeq: pub.lastSeq }, 60_000);
   const wallS = (performance.now() - t0) / 1000;
   const cpu1 = pids.map(cpuSeconds);
   const elus = await Promise.all(servers.map((s) => s.request('elu-stop')));
@@ -535,18 +543,9 @@ export async function publishScenario(ctx, id, title, sc) {
         const httpCpuS = cpuSeconds(server.pid) - cpu0;
         const httpWallS = (performance.now() - t0) / 1000;
         const httpSubs = mergeLoadgen(
-          await Promise.all(
-            lgs.map((lg) =>
-              lg.request(
-                'await',
-                {
-                  expectDelivered: (http.accepted * sc.subscribers) / lgs.length,
-                  timeoutMs: ctx.cfg.drainMs,
-                },
-                ctx.cfg.drainMs + 30_000,
-              ),
-            ),
-          ),
+          await awaitLoadgens(ctx, lgs, {
+            expectDelivered: (http.accepted * sc.subscribers) / lgs.length,
+          }),
         );
         // In process: batches of `inflight` publishes, a setImmediate between batches.
         const { nextSeq } = await server.request('stats');
@@ -562,17 +561,7 @@ export async function publishScenario(ctx, id, title, sc) {
         );
         const tightCpuS = cpuSeconds(server.pid) - cpu0;
         const tightWallS = (performance.now() - t0) / 1000;
-        const tightSubs = mergeLoadgen(
-          await Promise.all(
-            lgs.map((lg) =>
-              lg.request(
-                'await',
-                { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs },
-                ctx.cfg.drainMs + 30_000,
-              ),
-            ),
-          ),
-        );
+        const tightSubs = mergeLoadgen(await awaitLoadgens(ctx, lgs, { lastSeq: tight.lastSeq }));
         const drainS = (performance.now() - t0) / 1000;
         const record = {
           httpPerS: http.accepted / (http.elapsedMs / 1000),
@@ -909,16 +898,8 @@ async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = []
         );
         const awaitAll = (side) => {
           const expect = splitEvenly(sc.tputSubscribers, side.length);
-          return Promise.all(
-            side.map((lg, i) =>
-              lg.request(
-                'await',
-                ordered
-                  ? { lastSeq: tight.lastSeq, timeoutMs: ctx.cfg.drainMs }
-                  : { expectDelivered: tight.published * expect[i], timeoutMs: ctx.cfg.drainMs },
-                ctx.cfg.drainMs + 30_000,
-              ),
-            ),
+          return awaitLoadgens(ctx, side, (i) =>
+            ordered ? { lastSeq: tight.lastSeq } : { expectDelivered: tight.published * expect[i] },
           ).then(mergeLoadgen);
         };
         const subsB = await awaitAll(lgB);
