@@ -85,10 +85,18 @@ export class SseConnection implements DirectSink {
     onStarted: () => void,
     onError: (err: unknown) => void,
   ): void {
+    // The client may be gone already: nothing is subscribed for it then.
+    if (this.done) {
+      return;
+    }
     this.subscription = source.subscribe({
       next: (message) => {
         if (!this.opened) {
           onStarted();
+          // The client may have left meanwhile.
+          if (this.done) {
+            return;
+          }
           streamControlOf(message)?.attach(this);
         }
         this.writeMessage(message);
@@ -102,7 +110,13 @@ export class SseConnection implements DirectSink {
         this.finish('server-end');
       },
     });
-    if (this.limits.maxAgeMs > 0 && !this.done) {
+    if (this.done) {
+      // It ended while being subscribed (a drop in the replay, a source that failed at once),
+      // when there was no subscription yet to release.
+      this.subscription.unsubscribe();
+      return;
+    }
+    if (this.limits.maxAgeMs > 0) {
       this.ageTimer = setTimeout(() => this.finish('max-age'), this.limits.maxAgeMs);
     }
   }
@@ -122,6 +136,13 @@ export class SseConnection implements DirectSink {
       this.socket = socket;
       this.chunked = (response as ServerResponse & { chunkedEncoding: boolean }).chunkedEncoding;
     }
+  }
+
+  /** The client hung up: the stream ends now, whatever point it had reached. */
+  clientLeft(): void {
+    this.end('client');
+    this.release();
+    this.body.destroy();
   }
 
   /** How many bytes wait for this client, in Node and in its socket. */

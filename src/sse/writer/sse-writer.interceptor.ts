@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import {
   HttpException,
   HttpStatus,
@@ -13,7 +14,7 @@ import {
   type NestInterceptor,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Observable, throwError } from 'rxjs';
+import { Observable, of, throwError } from 'rxjs';
 import { grantExpired } from '../auth/request-grant.js';
 import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
@@ -31,6 +32,7 @@ import {
   SLOW_CONSUMER_DROPPED,
   STREAM_FAILED_LATE,
 } from '../sse.messages.js';
+import { clientGone, onClientGone } from './client-gone.js';
 import { SseConnection } from './sse-connection.js';
 
 /** Seconds a refused client is told to wait: long enough to let a burst of reconnects spread. */
@@ -68,6 +70,11 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     const http = context.switchToHttp();
     const request = http.getRequest<IncomingMessage & { ip?: string }>();
     const response = http.getResponse<ServerResponse>();
+    if (clientGone(request, response)) {
+      // It hung up while the request was in middleware or guards: its `close` has fired, and
+      // nothing may be taken for it (a place, a subscription) that only that close would free.
+      return of(nothingToSend());
+    }
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
     const place = this.limiter.acquire(address);
     if ('refused' in place) {
@@ -83,39 +90,46 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
             ),
       );
     }
-    response.once('close', place.release);
-
-    /** Whether the stream was answered with its headers: only then does its end count. */
-    let opened = false;
-    const connection = new SseConnection(
-      response,
-      {
-        maxBufferBytes: this.options.maxBufferBytes,
-        writeTimeoutMs: this.options.writeTimeoutMs,
-        maxAgeMs: this.options.maxConnectionAgeMs,
-      },
-      {
-        dropped: (reason, backlog) => {
-          this.stats.dropped(reason);
-          this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
-        },
-        ended: (reason) => {
-          if (opened) {
-            this.metrics.streamClosed(this.endReason(reason, request));
-          }
-        },
-        delivered: (topic) => this.metrics.delivered(topic, 1),
-      },
-    );
-    // A client gone before the first frame never reaches Nest's stream handling: end it here.
-    response.once('close', () => connection.body.destroy());
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
     // its first frame: the response is handed to Nest only then, so that until then an exception
     // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
     // comes at once, and Nest sends the headers with it.
     return new Observable<StreamableFile>((subscriber) => {
+      /** Whether the stream was answered with its headers: only then does its end count. */
+      let opened = false;
       let answered = false;
+      const connection = new SseConnection(
+        response,
+        {
+          maxBufferBytes: this.options.maxBufferBytes,
+          writeTimeoutMs: this.options.writeTimeoutMs,
+          maxAgeMs: this.options.maxConnectionAgeMs,
+        },
+        {
+          dropped: (reason, backlog) => {
+            this.stats.dropped(reason);
+            this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
+          },
+          ended: (reason) => {
+            if (opened) {
+              this.metrics.streamClosed(this.endReason(reason, request));
+            }
+          },
+          delivered: (topic) => this.metrics.delivered(topic, 1),
+        },
+      );
+      // However and whenever the client leaves (before the first frame, mid-stream, while its
+      // response waits behind a pipelined one), its place is given back and its stream ended.
+      onClientGone(request, response, () => {
+        place.release();
+        connection.clientLeft();
+        if (!answered) {
+          answered = true;
+          subscriber.next(nothingToSend());
+          subscriber.complete();
+        }
+      });
       const answer = () => {
         if (!answered) {
           answered = true;
@@ -161,6 +175,11 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     }
     return reason === 'server-end' && grantExpired(request) ? 'auth' : reason;
   }
+}
+
+/** What Nest is given for a client that left before its stream opened: an empty, ended body. */
+function nothingToSend(): StreamableFile {
+  return new StreamableFile(Readable.from([]));
 }
 
 /** A stream that failed before it opened: refused as asked (4xx), or because it could not run. */
