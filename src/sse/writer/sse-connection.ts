@@ -93,7 +93,7 @@ export class SseConnection implements DirectSink {
       next: (message) => {
         if (!this.opened) {
           onStarted();
-          // The client may have left meanwhile.
+          // Ended as it started (a HEAD), or by a client that left meanwhile.
           if (this.done) {
             return;
           }
@@ -143,6 +143,11 @@ export class SseConnection implements DirectSink {
     this.end('client');
     this.release();
     this.body.destroy();
+  }
+
+  /** Ends the stream at its first frame, its checks passed, with nothing written: a HEAD. */
+  endEmpty(): void {
+    this.finish('server-end');
   }
 
   /** How many bytes wait for this client, in Node and in its socket. */

@@ -95,6 +95,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     // its first frame: the response is handed to Nest only then, so that until then an exception
     // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
     // comes at once, and Nest sends the headers with it.
+    const head = request.method === 'HEAD';
     return new Observable<StreamableFile>((subscriber) => {
       /** Whether the stream was answered with its headers: only then does its end count. */
       let opened = false;
@@ -137,12 +138,20 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           response.setHeader('Cache-Control', 'no-cache, no-transform');
           response.setHeader('X-Accel-Buffering', 'no');
           if (request.httpVersionMajor === 1) {
-            response.setHeader('Connection', 'keep-alive');
+            response.setHeader('Connection', connectionHeader(response));
+          }
+          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+          if (head) {
+            // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
+            // headers a GET would, and Nest ends the response on the body's end.
+            subscriber.next(new StreamableFile(connection.body));
+            subscriber.complete();
+            connection.endEmpty();
+            return;
           }
           // Events are small and latency matters more than packet count.
           request.socket.setNoDelay(true);
           request.socket.setKeepAlive(true);
-          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
           opened = true;
           this.metrics.streamOpened();
           connection.open();
@@ -175,6 +184,15 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     }
     return reason === 'server-end' && grantExpired(request) ? 'auth' : reason;
   }
+}
+
+/**
+ * `keep-alive` only where the connection outlives the stream: not for a client that asked to
+ * close, nor for one without chunked encoding (HTTP/1.0), whose body ends with the connection.
+ * Node decides so for its own responses; a header set here overrides it, so it must agree.
+ */
+function connectionHeader(response: ServerResponse): 'keep-alive' | 'close' {
+  return response.shouldKeepAlive && response.useChunkedEncodingByDefault ? 'keep-alive' : 'close';
 }
 
 /** What Nest is given for a client that left before its stream opened: an empty, ended body. */
