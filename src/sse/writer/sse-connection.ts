@@ -5,7 +5,7 @@ import type { MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamEndReason } from '../metrics/sse-metrics.interface.js';
 import { streamControlOf, type DirectSink } from '../stream/stream-control.js';
-import { SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
+import { HEARTBEAT, SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
 export type DropReason = 'slow-consumer' | 'write-timeout';
@@ -180,7 +180,11 @@ export class SseConnection implements DirectSink {
     if (this.done) {
       return;
     }
-    this.wrote = true;
+    // The heartbeat is what a tick sends when nothing was written: counted as a write, it would
+    // make the next tick skip, and an idle client would hear one every other period.
+    if (message !== HEARTBEAT) {
+      this.wrote = true;
+    }
     const bytes = frameBytes(message);
     const parts = Array.isArray(bytes) ? bytes : [bytes];
     const size = parts.length === 1 ? parts[0].length : parts[0].length + parts[1].length;
