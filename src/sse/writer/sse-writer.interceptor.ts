@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AsyncResource } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import {
   HttpException,
@@ -76,6 +77,10 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
       return of(nothingToSend());
     }
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    // A drop happens in the turn of whatever overflowed the stream (another request's publish):
+    // its log line runs in this request's async context, so a logger that reads the request from
+    // AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
+    const inStreamContext = AsyncResource.bind((log: () => void) => log());
     const place = this.limiter.acquire(address);
     if ('refused' in place) {
       this.stats.refused(place.refused);
@@ -110,7 +115,9 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         {
           dropped: (reason, backlog) => {
             this.stats.dropped(reason);
-            this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address));
+            inStreamContext(() =>
+              this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address)),
+            );
           },
           ended: (reason) => {
             if (opened) {
