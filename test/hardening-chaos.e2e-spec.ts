@@ -103,7 +103,10 @@ const KINDS: Record<string, Kind> = {
     await client.closed;
     const statuses = responseHeads(client.received()).map((head) => head.status);
     const good = ok && statuses[0] === 200 && statuses[1] === 200;
-    return { kind: 'pipelinedAfterHealth', failure: good ? undefined : `got ${statuses}` };
+    return {
+      kind: 'pipelinedAfterHealth',
+      failure: good ? undefined : `got ${statuses.join(', ')}`,
+    };
   },
   /** HEAD, with a health check pipelined behind it that must be answered. */
   async head(url) {
@@ -116,7 +119,7 @@ const KINDS: Record<string, Kind> = {
     await client.closed;
     const statuses = responseHeads(client.received()).map((head) => head.status);
     const good = ok && statuses[0] === 200 && statuses[1] === 200;
-    return { kind: 'head', failure: good ? undefined : `got ${statuses}` };
+    return { kind: 'head', failure: good ? undefined : `got ${statuses.join(', ')}` };
   },
   /** An HTTP/1.0 client that reads a little and leaves. */
   async http10(url) {
