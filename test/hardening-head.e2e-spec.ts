@@ -12,6 +12,7 @@ import { Test } from '@nestjs/testing';
 import { map, type Observable } from 'rxjs';
 import { configureApp } from '../src/app.setup.js';
 import { RippleSse, SseHub, SseModule } from '../src/sse/index.js';
+import { describeWithNginx, startNginx, type Nginx } from './utils/nginx.js';
 import { getRequest, rawClient, responseHeads, type RawClient } from './utils/raw-http.js';
 import { post, startApp, testConfig, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
@@ -207,5 +208,43 @@ describe('HEAD on @RippleSse() routes of your own (e2e)', () => {
     expect(heads[0].status).toBe(400);
     expect(between).toBe('');
     expect(heads[1].status).toBe(200);
+  });
+});
+
+describeWithNginx('HEAD on /events through deploy/nginx/ripple.conf (e2e)', () => {
+  let apps: TestApp[] = [];
+  let nginx: Nginx;
+
+  beforeAll(async () => {
+    apps = await Promise.all([startApp(), startApp()]);
+    const ports = apps.map((t) => Number(new URL(t.url).port));
+    nginx = await startNginx([ports[0], ports[1]]);
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await Promise.all(apps.map((t) => t.close()));
+  });
+
+  it("answers anonymous HEADs and then other users' requests on the kept-alive upstream connections", async () => {
+    const timed = (path: string, method: string) =>
+      fetch(`${nginx.url}${path}`, { method, signal: AbortSignal.timeout(5000) }).then(
+        async (res) => {
+          await res.arrayBuffer();
+          return res.status;
+        },
+      );
+    // curl -I, repeatedly, then ordinary requests that reuse nginx's upstream connections.
+    const heads = await Promise.all(
+      Array.from({ length: 10 }, () => timed('/events?topic=proxied', 'HEAD')),
+    );
+    expect(heads).toEqual(Array(10).fill(200));
+    const others = await Promise.all(
+      Array.from({ length: 20 }, () => timed('/health/live', 'GET')),
+    );
+    expect(others).toEqual(Array(20).fill(200));
+    await until(
+      () => apps.every((t) => t.app.get(SseHub).connectionCount === 0),
+      'no stream left by the HEADs',
+    );
   });
 });
