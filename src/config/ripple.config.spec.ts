@@ -13,6 +13,8 @@ describe('configuration from the environment', () => {
       maxPayloadBytes: 1024 * 1024,
       producers: ['clock', 'ticker', 'system'],
       metricsMaxTopics: 100,
+      metricsPort: 9464,
+      metricsHost: '127.0.0.1',
     });
     expect(config.instanceId).toMatch(/:\d+$/);
   });
@@ -39,9 +41,17 @@ describe('configuration from the environment', () => {
     ['RIPPLE_HEARTBEAT_MS', '10'],
     ['RIPPLE_MAX_PAYLOAD_BYTES', '-1'],
     ['RIPPLE_METRICS_MAX_TOPICS', '-1'],
+    ['RIPPLE_METRICS_PORT', 'public'],
+    ['RIPPLE_METRICS_PORT', '65536'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('serves metrics on a port of its own, the main port, or nowhere', () => {
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: 'main' }).metricsPort).toBe('main');
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: 'off' }).metricsPort).toBe('off');
   });
 
   it('takes a list of seed nodes for redis-cluster, and only for it', () => {
