@@ -14,6 +14,7 @@ describe('configuration from the environment', () => {
       producers: ['clock', 'ticker', 'system'],
       metricsMaxTopics: 100,
       metricsPort: 9464,
+      topicsMaxTracked: 1000,
       metricsHost: '127.0.0.1',
     });
     expect(config.instanceId).toMatch(/:\d+$/);
@@ -42,6 +43,7 @@ describe('configuration from the environment', () => {
     ['RIPPLE_MAX_PAYLOAD_BYTES', '-1'],
     ['RIPPLE_METRICS_MAX_TOPICS', '-1'],
     ['RIPPLE_METRICS_PORT', 'public'],
+    ['RIPPLE_TOPICS_MAX_TRACKED', '-1'],
     ['RIPPLE_METRICS_PORT', '65536'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);

@@ -130,6 +130,7 @@ export const rippleEnvSchema = z.object({
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
   RIPPLE_METRICS_MAX_TOPICS: int(0, 10_000).default(100),
+  RIPPLE_TOPICS_MAX_TRACKED: int(0, 1_000_000).default(1000),
   // /metrics on a listener of its own, off the public address: a port (0: any free one), or
   // `main` to serve it on the main port (keep it from the public in the proxy), or `off`.
   RIPPLE_METRICS_PORT: metricsPort.default(9464),
@@ -233,6 +234,8 @@ export interface RippleConfig {
   instanceId: string;
   /** Topics that get their own label in the event metrics; the others count as `_other`. */
   metricsMaxTopics: number;
+  /** Topics `GET /topics` tracks (SseModule's `maxTrackedTopics` option). */
+  topicsMaxTracked: number;
   /** Where `GET /metrics` is served: its own port (0: any free one), the main port, or nowhere. */
   metricsPort: number | 'main' | 'off';
   /** The address of the metrics listener. */
@@ -300,6 +303,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     instanceId: e.RIPPLE_INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     metricsMaxTopics: e.RIPPLE_METRICS_MAX_TOPICS,
     metricsPort: e.RIPPLE_METRICS_PORT,
+    topicsMaxTracked: e.RIPPLE_TOPICS_MAX_TRACKED,
     metricsHost: e.RIPPLE_METRICS_HOST,
     auth: {
       secret: e.RIPPLE_JWT_SECRET,

@@ -40,6 +40,11 @@ export interface SseModuleOptions {
    * not all reconnect to the next instance in one instant. Default 3000.
    */
   drainMs?: number;
+  /**
+   * Topics `GET /topics` tracks; past it, the least recently active one nobody reads is
+   * forgotten, and when all are in use new ones go uncounted. Default 1000.
+   */
+  maxTrackedTopics?: number;
   /** Who may publish and subscribe. Default: no key, so only loopback clients publish. */
   auth?: SseAuthOptions;
   /**

@@ -20,6 +20,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 0,
   drainMs: 3000,
+  maxTrackedTopics: 1000,
   auth: {
     clockSkewSeconds: 30,
     cookieName: 'ripple_token',

@@ -6,7 +6,7 @@ import { requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
 
-/** Which topics are private (`auth.privateTopics`), and which of them a request may see. */
+/** Which private topics (`auth.privateTopics`) a request may see. */
 @Injectable()
 export class PrivateTopics {
   private readonly auth: ResolvedSseAuthOptions;
@@ -18,17 +18,14 @@ export class PrivateTopics {
     this.auth = options.auth;
   }
 
-  isPrivate(topic: string): boolean {
-    return matchesAnyPattern(this.auth.privateTopics, topic);
-  }
-
   /**
-   * The private topics the request's token may subscribe to, read as SubscribeGuard reads it.
-   * Never throws: no token, a malformed or refused one, or a key set out of reach all mean
-   * "none", so that an answer never says more about a private topic to anyone else.
+   * Whether the request's token (read as SubscribeGuard reads it) may subscribe to a private
+   * topic; undefined for none. Never throws: no token, a malformed or refused one, or a key set
+   * out of reach all mean "none", so that an answer never says more about a private topic to
+   * anyone else.
    */
-  async readableBy(request: Request): Promise<(topic: string) => boolean> {
-    const none = () => false;
+  async readableBy(request: Request): Promise<((topic: string) => boolean) | undefined> {
+    const none = undefined;
     if (this.auth.privateTopics.length === 0 || !this.tokens.keyConfigured) {
       return none;
     }
@@ -38,7 +35,8 @@ export class PrivateTopics {
         return none;
       }
       const { subscribe } = await this.tokens.verify(found);
-      return (topic) => matchesAnyPattern(subscribe, topic);
+      return (topic) =>
+        matchesAnyPattern(this.auth.privateTopics, topic) && matchesAnyPattern(subscribe, topic);
     } catch {
       return none;
     }
