@@ -61,7 +61,7 @@ describe('private topic names do not leak (e2e)', () => {
       { subscribe: ['private.*'] },
       new TextEncoder().encode('x'.repeat(40)),
     );
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { authorization: `Bearer ${other}` },
       { authorization: `Bearer ${expired}` },
       { authorization: `Bearer ${forged}` },

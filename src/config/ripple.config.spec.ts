@@ -44,6 +44,7 @@ describe('configuration from the environment', () => {
     ['RIPPLE_METRICS_MAX_TOPICS', '-1'],
     ['RIPPLE_METRICS_PORT', 'public'],
     ['RIPPLE_TOPICS_MAX_TRACKED', '-1'],
+    ['RIPPLE_JWT_REQUIRE_EXP', 'sometimes'],
     ['RIPPLE_METRICS_PORT', '65536'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
@@ -98,6 +99,7 @@ describe('auth configuration from the environment', () => {
         cookieName: 'ripple_token',
         privateTopics: [],
         queryTokenMaxTtlSeconds: 300,
+        requireExp: true,
       },
       corsOrigins: [],
     });
@@ -111,6 +113,7 @@ describe('auth configuration from the environment', () => {
       RIPPLE_JWT_CLOCK_SKEW_S: '5',
       RIPPLE_JWT_COOKIE: 'sess',
       RIPPLE_JWT_QUERY_MAX_TTL_S: '60',
+      RIPPLE_JWT_REQUIRE_EXP: 'false',
       RIPPLE_PRIVATE_TOPICS: 'private.*, *.secret ,vault',
       RIPPLE_CORS_ORIGINS: 'https://app.example,http://localhost:5173,*',
     });
@@ -124,6 +127,7 @@ describe('auth configuration from the environment', () => {
       cookieName: 'sess',
       privateTopics: ['private.*', '*.secret', 'vault'],
       queryTokenMaxTtlSeconds: 60,
+      requireExp: false,
     });
     expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173', '*']);
   });

@@ -150,6 +150,7 @@ export const rippleEnvSchema = z.object({
     .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "a cookie name (letters, digits, !#$%&'*+-.^_`|~)")
     .default('ripple_token'),
   RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(300),
+  RIPPLE_JWT_REQUIRE_EXP: z.stringbool().default(true),
   RIPPLE_PRIVATE_TOPICS: patterns.default([]),
   RIPPLE_CORS_ORIGINS: origins.default([]),
   // Logs: RIPPLE_LOG_LEVEL wins over the LOG_LEVEL many platforms set; the format follows NODE_ENV
@@ -315,6 +316,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
       cookieName: e.RIPPLE_JWT_COOKIE,
       privateTopics: e.RIPPLE_PRIVATE_TOPICS,
       queryTokenMaxTtlSeconds: e.RIPPLE_JWT_QUERY_MAX_TTL_S,
+      requireExp: e.RIPPLE_JWT_REQUIRE_EXP,
     },
     corsOrigins: e.RIPPLE_CORS_ORIGINS,
     logging: logSettingsOf(e),

@@ -4,5 +4,6 @@ export type { SseAuthOptions, SseModuleOptions } from './sse-options.interface.j
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
 export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-stats.service.js';
 export { RESET_EVENT_TYPE, type ResetReason } from './wire/message-event.js';
+export { isJsonMediaType } from './validation/json-media-type.js';
 export { isTopicName } from './wire/topic-name.js';
 export { RippleSse } from './writer/ripple-sse.decorator.js';

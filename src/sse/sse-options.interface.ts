@@ -77,13 +77,18 @@ export interface SseAuthOptions {
   privateTopics?: string[];
   /** A token sent as `?access_token=` must expire within this many seconds. Default 300. */
   queryTokenMaxTtlSeconds?: number;
+  /**
+   * Refuse tokens without an `exp` claim: a leaked token that never expires is valid for good.
+   * Default true.
+   */
+  requireExp?: boolean;
 }
 
 export type ResolvedSseAuthOptions = SseAuthOptions &
   Required<
     Pick<
       SseAuthOptions,
-      'clockSkewSeconds' | 'cookieName' | 'privateTopics' | 'queryTokenMaxTtlSeconds'
+      'clockSkewSeconds' | 'cookieName' | 'privateTopics' | 'queryTokenMaxTtlSeconds' | 'requireExp'
     >
   >;
 

@@ -26,6 +26,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
     cookieName: 'ripple_token',
     privateTopics: [],
     queryTokenMaxTtlSeconds: 300,
+    requireExp: true,
   },
   corsOrigins: [],
 };
