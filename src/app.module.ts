@@ -29,6 +29,7 @@ import { SseModule } from './sse/index.js';
         maxConnections: config.maxConnections,
         maxConnectionsPerIp: config.maxConnectionsPerIp,
         drainMs: config.drainMs,
+        maxTrackedTopics: config.topicsMaxTracked,
         auth: config.auth,
         corsOrigins: config.corsOrigins,
       }),

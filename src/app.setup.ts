@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { assignRequestId } from './ops/logging/request-id.middleware.js';
+import { isJsonMediaType } from './sse/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,9 +24,19 @@ export function configureApp(
   const { maxPayloadBytes } = config;
   // The envelope ({"data": ..., "type": ...}) around a payload at the limit must still parse; the
   // payload itself is measured exactly by the hub.
-  // Not strict: a body that is JSON but not an object gets the hub's own, clearer refusal.
-  app.useBodyParser('json', { limit: maxPayloadBytes + 64 * 1024, strict: false });
+  // Every answer carries its request id, even one the body parser gives (it runs before the
+  // logging middleware, which Nest applies with the routes).
+  app.use(assignRequestId);
+  // Not strict: a body that is JSON but not an object gets the hub's own, clearer refusal. The
+  // media types parsed are exactly those the publish route accepts (`application/*+json` too).
+  app.useBodyParser('json', {
+    limit: maxPayloadBytes + 64 * 1024,
+    strict: false,
+    type: (request: IncomingMessage) => isJsonMediaType(request.headers['content-type']),
+  });
   app.useGlobalFilters(new JsonExceptionFilter());
+  // Which framework answers is nobody's business.
+  app.disable('x-powered-by');
   // The client address (connection limits, loopback publishing) is the socket's, unless a trusted
   // proxy is configured, whose X-Forwarded-For is then believed.
   app.set('trust proxy', trustProxySetting(config.trustProxy));

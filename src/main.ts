@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
@@ -6,6 +7,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { logSettingsFromEnv, rippleConfig } from './config/ripple.config.js';
+import { listenAddress } from './http/listen-address.js';
 import { bootLogger } from './ops/logging/boot-logger.js';
 
 async function bootstrap(): Promise<void> {
@@ -25,8 +27,10 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Ripple');
   configureApp(app, config);
   await app.listen(config.port, config.host ?? '0.0.0.0');
+  // What the socket is bound to, not getUrl()'s loopback stand-in for "every address".
+  const bound = listenAddress((app.getHttpServer() as Server).address());
   logger.log(
-    `Listening on ${await app.getUrl()} (transport ${config.transport}, instance ${config.instanceId})`,
+    `Listening on ${bound} (transport ${config.transport}, instance ${config.instanceId})`,
   );
 
   // Graceful stop: readiness down, streams ended over the drain window, leases released, Redis

@@ -65,7 +65,7 @@ describe('GET /metrics (e2e)', () => {
     queries.push('topic=a&topic=b', 'topic=a&topic=b');
     const streams = await Promise.all(queries.map((query) => open(t, query)));
     await Promise.all(streams.map((reader) => reader.framesOf('retry', 1)));
-    const before = await scrape(t.url);
+    const before = await scrape(t.metricsUrl!);
     expect(before.value(OPEN, { instance: 'metrics-a' })).toBe(7);
     expect(before.value(OPENED)).toBe(7);
 
@@ -83,7 +83,7 @@ describe('GET /metrics (e2e)', () => {
       }),
     );
 
-    const after = await scrape(t.url);
+    const after = await scrape(t.metricsUrl!);
     expect(after.value(PUBLISHED, { topic: 'a' })).toBe(20);
     expect(after.value(PUBLISHED, { topic: 'b' })).toBe(15);
     // a: 3 one-topic + 2 two-topic streams; b: 2 + 2.
@@ -104,7 +104,7 @@ describe('GET /metrics (e2e)', () => {
 
     readers.forEach((reader) => reader.close());
     const closed = await scrapeUntil(
-      t.url,
+      t.metricsUrl!,
       (m) => m.value(OPEN, { instance: 'metrics-a' }) === 0,
       'every stream to count as closed',
     );
@@ -116,7 +116,7 @@ describe('GET /metrics (e2e)', () => {
   it('is Prometheus text with the process metrics, and every app in a process has its own counts', async () => {
     const [one, two] = await Promise.all([start(), start()]);
     await post(`${one.url}/events/solo`, { data: 1 });
-    const res = await fetch(`${one.url}/metrics`);
+    const res = await fetch(`${one.metricsUrl}/metrics`);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     expect(text).toMatch(/^# HELP ripple_events_published_total /m);
@@ -128,7 +128,7 @@ describe('GET /metrics (e2e)', () => {
     // The memory transport has no Redis to be up; the memory lock leads, but no producer runs.
     expect(first.matching('ripple_redis_up')).toHaveLength(0);
     expect(first.matching('ripple_producer_leader')).toHaveLength(0);
-    const second = await scrape(two.url);
+    const second = await scrape(two.metricsUrl!);
     expect(second.matching(PUBLISHED)).toHaveLength(0);
   });
 
@@ -142,7 +142,7 @@ describe('GET /metrics (e2e)', () => {
       expect((await post(`${t.url}/events/${topic}`, { data: topic })).status).toBe(201);
     }
     await Promise.all([t1.framesOf('t1', 2), t3.framesOf('t3', 1), t5.framesOf('t5', 1)]);
-    const metrics = await scrape(t.url);
+    const metrics = await scrape(t.metricsUrl!);
     // The first two topics counted keep their label; every later one is _other.
     const labelled = (name: string) => metrics.matching(name).map((s) => s.labels.topic);
     expect(labelled(PUBLISHED).sort()).toEqual(['_other', 't1', 't2']);
@@ -166,7 +166,7 @@ describe('GET /metrics (e2e)', () => {
       await nextTurn();
     }
     const dropped = await scrapeUntil(
-      t.url,
+      t.metricsUrl!,
       (m) => m.value(CLOSED, { reason: 'slow-consumer' }) === 1,
       'the slow consumer to be dropped',
     );
@@ -187,7 +187,7 @@ describe('GET /metrics (e2e)', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await scrapeUntil(
-      u.url,
+      u.metricsUrl!,
       (m) => m.value(CLOSED, { reason: 'write-timeout' }) === 1,
       'the stalled stream to time out',
     );
@@ -201,7 +201,7 @@ describe('GET /metrics (e2e)', () => {
     expect((await open(t, 'topic=aged')).status).toBe(503);
     await first.waitForEnd(3000);
     const metrics = await scrapeUntil(
-      t.url,
+      t.metricsUrl!,
       (m) => m.value(CLOSED, { reason: 'max-age' }) === 1,
       'the stream to end at its age',
     );
@@ -222,12 +222,45 @@ describe('GET /metrics (e2e)', () => {
     const reader = await open(t, 'topic=private.x', { authorization: `Bearer ${token}` });
     await reader.framesOf('ripple.token-expired', 1, 5000);
     const metrics = await scrapeUntil(
-      t.url,
+      t.metricsUrl!,
       (m) => m.value(CLOSED, { reason: 'auth' }) === 1,
       'the stream to count as ended by its token',
     );
     expect(metrics.value(REFUSED, { reason: 'auth' })).toBe(1);
     expect(metrics.value(OPEN, {})).toBe(0);
+  });
+
+  it('serves /metrics on its own listener, never the main port, unless told to', async () => {
+    const t = await start();
+    const main = await fetch(`${t.url}/metrics`);
+    const missing = await fetch(`${t.url}/no-such-route`);
+    // A 404 like any route that does not exist: nothing says there is a /metrics.
+    expect(main.status).toBe(404);
+    expect(main.headers.get('content-type')).toBe(missing.headers.get('content-type'));
+    expect(await main.json()).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Cannot GET /metrics',
+    });
+    expect(t.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${t.metricsUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${t.metricsUrl}/topics`)).status).toBe(404);
+    expect((await fetch(`${t.metricsUrl}/metrics`, { method: 'POST' })).status).toBe(404);
+
+    const onMain = await start({ RIPPLE_METRICS_PORT: 'main' });
+    expect(onMain.metricsUrl).toBeUndefined();
+    expect((await scrape(onMain.url)).matching('process_cpu_seconds_total')).toHaveLength(1);
+    const off = await start({ RIPPLE_METRICS_PORT: 'off' });
+    expect(off.metricsUrl).toBeUndefined();
+    expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+  });
+
+  it('releases the metrics port when the app closes', async () => {
+    const t = await startApp({});
+    const url = `${t.metricsUrl}/metrics`;
+    expect((await fetch(url)).status).toBe(200);
+    await t.close();
+    await expect(fetch(url)).rejects.toThrow();
   });
 
   it('counts the streams the drain ends at shutdown', async () => {
@@ -263,7 +296,7 @@ describeRedis('GET /metrics with Redis (e2e)', () => {
     const scrapes = await Promise.all(
       apps.map((t) =>
         scrapeUntil(
-          t.url,
+          t.metricsUrl!,
           (m) => m.matching('ripple_producer_leader', { producer: 'clock' }).length === 1,
           'the clock producer to have a leader status',
         ),
@@ -278,7 +311,7 @@ describeRedis('GET /metrics with Redis (e2e)', () => {
       async () => {
         const leaders = await Promise.all(
           apps.map(async (t) =>
-            (await scrape(t.url)).value('ripple_producer_leader', { producer: 'clock' }),
+            (await scrape(t.metricsUrl!)).value('ripple_producer_leader', { producer: 'clock' }),
           ),
         );
         return leaders.sort((x, y) => x - y).join() === '0,1';

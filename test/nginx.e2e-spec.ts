@@ -23,6 +23,8 @@ describeWithNginx('Ripple behind nginx, configured by deploy/nginx/ripple.conf (
       REDIS_URL: TEST_REDIS_URL,
       RIPPLE_REDIS_PREFIX: prefix,
       RIPPLE_RETRY_MS: '100',
+      // Metrics on the main port, so that only ripple.conf keeps them from the public.
+      RIPPLE_METRICS_PORT: 'main',
     };
     let apps: TestApp[] = [];
     const closed = new Set<number>();
@@ -65,6 +67,18 @@ describeWithNginx('Ripple behind nginx, configured by deploy/nginx/ripple.conf (
             (requestId === undefined || r.headers['x-request-id'] === requestId),
         ),
       );
+
+    it('keeps /metrics from the public, in any spelling', async () => {
+      expect((await fetch(`${apps[0].url}/metrics`)).status).toBe(200);
+      for (const path of ['/metrics', '/METRICS', '/metrics/', '/Metrics?x=1']) {
+        const res = await fetch(`${nginx.url}${path}`);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect(await res.text()).not.toContain('ripple_');
+      }
+      // None reached an instance through nginx (the direct request above has no X-Forwarded-For).
+      const relayed = seen.flat().filter((r) => r.headers['x-forwarded-for'] !== undefined);
+      expect(relayed.filter((r) => /metrics/i.test(r.url))).toEqual([]);
+    });
 
     it('passes each event through at once: no buffering, no compression', async () => {
       // What a browser sends; gzip is on for every type in this nginx (as a site-wide setting

@@ -70,6 +70,8 @@ export async function startServer(ctx, kind, { label = kind, env = {} } = {}) {
       RIPPLE_BENCH_DIST: ctx.rippleDist,
       PORT: '0',
       HOST: '127.0.0.1',
+      // Two instances share this host: each its own metrics port.
+      RIPPLE_METRICS_PORT: '0',
       RIPPLE_PRODUCERS: 'none',
       // Streams still open at the end of a scenario end at once: the shutdown is not measured.
       RIPPLE_DRAIN_MS: '0',

@@ -13,6 +13,9 @@ describe('configuration from the environment', () => {
       maxPayloadBytes: 1024 * 1024,
       producers: ['clock', 'ticker', 'system'],
       metricsMaxTopics: 100,
+      metricsPort: 9464,
+      topicsMaxTracked: 1000,
+      metricsHost: '127.0.0.1',
     });
     expect(config.instanceId).toMatch(/:\d+$/);
   });
@@ -39,9 +42,19 @@ describe('configuration from the environment', () => {
     ['RIPPLE_HEARTBEAT_MS', '10'],
     ['RIPPLE_MAX_PAYLOAD_BYTES', '-1'],
     ['RIPPLE_METRICS_MAX_TOPICS', '-1'],
+    ['RIPPLE_METRICS_PORT', 'public'],
+    ['RIPPLE_TOPICS_MAX_TRACKED', '-1'],
+    ['RIPPLE_JWT_REQUIRE_EXP', 'sometimes'],
+    ['RIPPLE_METRICS_PORT', '65536'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('serves metrics on a port of its own, the main port, or nowhere', () => {
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: 'main' }).metricsPort).toBe('main');
+    expect(parseRippleEnv({ RIPPLE_METRICS_PORT: 'off' }).metricsPort).toBe('off');
   });
 
   it('takes a list of seed nodes for redis-cluster, and only for it', () => {
@@ -86,6 +99,7 @@ describe('auth configuration from the environment', () => {
         cookieName: 'ripple_token',
         privateTopics: [],
         queryTokenMaxTtlSeconds: 300,
+        requireExp: true,
       },
       corsOrigins: [],
     });
@@ -99,6 +113,7 @@ describe('auth configuration from the environment', () => {
       RIPPLE_JWT_CLOCK_SKEW_S: '5',
       RIPPLE_JWT_COOKIE: 'sess',
       RIPPLE_JWT_QUERY_MAX_TTL_S: '60',
+      RIPPLE_JWT_REQUIRE_EXP: 'false',
       RIPPLE_PRIVATE_TOPICS: 'private.*, *.secret ,vault',
       RIPPLE_CORS_ORIGINS: 'https://app.example,http://localhost:5173,*',
     });
@@ -112,6 +127,7 @@ describe('auth configuration from the environment', () => {
       cookieName: 'sess',
       privateTopics: ['private.*', '*.secret', 'vault'],
       queryTokenMaxTtlSeconds: 60,
+      requireExp: false,
     });
     expect(config.corsOrigins).toEqual(['https://app.example', 'http://localhost:5173', '*']);
   });

@@ -80,6 +80,16 @@ const publicKeyPem = z
     }
   }, 'a PEM public key ("-----BEGIN PUBLIC KEY-----"): RSA for RS256, or EC P-256 for ES256');
 
+/** A port (0: any free one), or `main` (the main port) or `off`. */
+const metricsPort = z
+  .string()
+  .trim()
+  .refine(
+    (value) => value === 'main' || value === 'off' || (/^\d{1,5}$/.test(value) && +value <= 65535),
+    'a port (0 to 65535, 0 for any free one), main (the main port) or off',
+  )
+  .transform((value) => (value === 'main' || value === 'off' ? value : Number(value)));
+
 /** pino's level names, in any case (`INFO` is as common in environments as `info`). */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const logLevel = z
@@ -120,6 +130,11 @@ export const rippleEnvSchema = z.object({
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
   RIPPLE_METRICS_MAX_TOPICS: int(0, 10_000).default(100),
+  RIPPLE_TOPICS_MAX_TRACKED: int(0, 1_000_000).default(1000),
+  // /metrics on a listener of its own, off the public address: a port (0: any free one), or
+  // `main` to serve it on the main port (keep it from the public in the proxy), or `off`.
+  RIPPLE_METRICS_PORT: metricsPort.default(9464),
+  RIPPLE_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // Who may publish and subscribe: one key (or none), the claims checked, private topics, CORS.
   RIPPLE_JWT_SECRET: z
     .string()
@@ -135,6 +150,7 @@ export const rippleEnvSchema = z.object({
     .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "a cookie name (letters, digits, !#$%&'*+-.^_`|~)")
     .default('ripple_token'),
   RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(300),
+  RIPPLE_JWT_REQUIRE_EXP: z.stringbool().default(true),
   RIPPLE_PRIVATE_TOPICS: patterns.default([]),
   RIPPLE_CORS_ORIGINS: origins.default([]),
   // Logs: RIPPLE_LOG_LEVEL wins over the LOG_LEVEL many platforms set; the format follows NODE_ENV
@@ -219,6 +235,12 @@ export interface RippleConfig {
   instanceId: string;
   /** Topics that get their own label in the event metrics; the others count as `_other`. */
   metricsMaxTopics: number;
+  /** Topics `GET /topics` tracks (SseModule's `maxTrackedTopics` option). */
+  topicsMaxTracked: number;
+  /** Where `GET /metrics` is served: its own port (0: any free one), the main port, or nowhere. */
+  metricsPort: number | 'main' | 'off';
+  /** The address of the metrics listener. */
+  metricsHost: string;
   /** Who may publish and subscribe (SseModule's `auth` option). */
   auth: ResolvedSseAuthOptions;
   /** Browser origins allowed on the event routes (SseModule's `corsOrigins` option). */
@@ -281,6 +303,9 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     producers: e.RIPPLE_PRODUCERS,
     instanceId: e.RIPPLE_INSTANCE_ID ?? `${hostname()}:${process.pid}`,
     metricsMaxTopics: e.RIPPLE_METRICS_MAX_TOPICS,
+    metricsPort: e.RIPPLE_METRICS_PORT,
+    topicsMaxTracked: e.RIPPLE_TOPICS_MAX_TRACKED,
+    metricsHost: e.RIPPLE_METRICS_HOST,
     auth: {
       secret: e.RIPPLE_JWT_SECRET,
       publicKey: e.RIPPLE_JWT_PUBLIC_KEY,
@@ -291,6 +316,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
       cookieName: e.RIPPLE_JWT_COOKIE,
       privateTopics: e.RIPPLE_PRIVATE_TOPICS,
       queryTokenMaxTtlSeconds: e.RIPPLE_JWT_QUERY_MAX_TTL_S,
+      requireExp: e.RIPPLE_JWT_REQUIRE_EXP,
     },
     corsOrigins: e.RIPPLE_CORS_ORIGINS,
     logging: logSettingsOf(e),

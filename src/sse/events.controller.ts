@@ -18,6 +18,7 @@ import { SubscribeGuard } from './auth/subscribe.guard.js';
 import { TokenExpiryInterceptor } from './auth/token-expiry.interceptor.js';
 import { SseHub, type PublishedEvent } from './sse-hub.service.js';
 import { BODY_NOT_JSON } from './sse.messages.js';
+import { isJsonMediaType } from './validation/json-media-type.js';
 import { checkPublishBody } from './validation/request-checks.js';
 import { RippleSse } from './writer/ripple-sse.decorator.js';
 
@@ -52,8 +53,9 @@ export class EventsController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
   ): Promise<PublishedEvent> {
-    // The JSON parser leaves other media types unread, so the body is missing, not wrong.
-    if (!/^application\/(.+\+)?json\b/i.test(contentType ?? '')) {
+    // The JSON parser reads exactly these (configureApp gives it the same predicate) and leaves
+    // other media types unread, so for those the body is missing, not wrong.
+    if (!isJsonMediaType(contentType)) {
       throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
     }
     const { data, type } = checkPublishBody(body);

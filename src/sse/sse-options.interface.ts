@@ -40,6 +40,11 @@ export interface SseModuleOptions {
    * not all reconnect to the next instance in one instant. Default 3000.
    */
   drainMs?: number;
+  /**
+   * Topics `GET /topics` tracks; past it, the least recently active one nobody reads is
+   * forgotten, and when all are in use new ones go uncounted. Default 1000.
+   */
+  maxTrackedTopics?: number;
   /** Who may publish and subscribe. Default: no key, so only loopback clients publish. */
   auth?: SseAuthOptions;
   /**
@@ -72,13 +77,18 @@ export interface SseAuthOptions {
   privateTopics?: string[];
   /** A token sent as `?access_token=` must expire within this many seconds. Default 300. */
   queryTokenMaxTtlSeconds?: number;
+  /**
+   * Refuse tokens without an `exp` claim: a leaked token that never expires is valid for good.
+   * Default true.
+   */
+  requireExp?: boolean;
 }
 
 export type ResolvedSseAuthOptions = SseAuthOptions &
   Required<
     Pick<
       SseAuthOptions,
-      'clockSkewSeconds' | 'cookieName' | 'privateTopics' | 'queryTokenMaxTtlSeconds'
+      'clockSkewSeconds' | 'cookieName' | 'privateTopics' | 'queryTokenMaxTtlSeconds' | 'requireExp'
     >
   >;
 

@@ -20,11 +20,13 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 0,
   drainMs: 3000,
+  maxTrackedTopics: 1000,
   auth: {
     clockSkewSeconds: 30,
     cookieName: 'ripple_token',
     privateTopics: [],
     queryTokenMaxTtlSeconds: 300,
+    requireExp: true,
   },
   corsOrigins: [],
 };

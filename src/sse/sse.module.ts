@@ -1,5 +1,6 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { CorsMiddleware } from './auth/cors.middleware.js';
+import { PrivateTopics } from './auth/private-topics.service.js';
 import { TokenService } from './auth/token.service.js';
 import { EventsController } from './events.controller.js';
 import { SseHub } from './sse-hub.service.js';
@@ -25,6 +26,7 @@ import { SseWriterInterceptor } from './writer/sse-writer.interceptor.js';
     TopicStats,
     SseHub,
     TokenService,
+    PrivateTopics,
     ConnectionLimiter,
     FlowStats,
     SseWriterInterceptor,

@@ -27,7 +27,14 @@ export function startBuilt(
   }
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', PORT: '0', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      NO_COLOR: '1',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RIPPLE_METRICS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,25 +4,30 @@ import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
+import { MetricsServer } from '../../src/ops/metrics/metrics-server.service.js';
 import { parseRippleEnv, rippleConfig, type RippleConfig } from '../../src/config/ripple.config.js';
 
 export interface TestApp {
   app: NestExpressApplication;
   url: string;
+  /** The metrics listener's base URL (`GET ${metricsUrl}/metrics`), unless RIPPLE_METRICS_PORT says otherwise. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
 /**
  * The configuration of these environment variables, with the tests' own defaults: producers off
- * unless asked for, so that tests see only their own events; no drain window, so that closing the
- * app ends its streams at once; no request lines from pino-http on the test's stdout (Nest's own
- * logger is `startApp`'s `logger`; the JSON lines are tested on the built service).
+ * unless asked for, so that tests see only their own events; the metrics listener on any free
+ * port, so that apps run side by side; no drain window, so that closing the app ends its streams
+ * at once; no request lines from pino-http on the test's stdout (Nest's own logger is
+ * `startApp`'s `logger`; the JSON lines are tested on the built service).
  */
 export function testConfig(env: Record<string, string> = {}): RippleConfig {
   return parseRippleEnv({
     RIPPLE_PRODUCERS: 'none',
     RIPPLE_DRAIN_MS: '0',
     RIPPLE_LOG_LEVEL: 'silent',
+    RIPPLE_METRICS_PORT: '0',
     ...env,
   });
 }
@@ -53,7 +58,8 @@ export async function startApp(
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const metricsUrl = app.get(MetricsServer).url?.replace(/\/metrics$/, '');
+  return { app, url: `http://127.0.0.1:${port}`, metricsUrl, close: () => app.close() };
 }
 
 /** POSTs a JSON body (or raw text) and returns the status and the parsed answer. */

@@ -1,14 +1,32 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Res } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import type { Response } from 'express';
 import { Registry } from 'prom-client';
+import { rippleConfig } from '../../config/ripple.config.js';
+import { NO_ROUTE } from './metrics.messages.js';
 
-/** `GET /metrics`: Prometheus's text format, for a scraper on the operators' network. */
+/**
+ * `GET /metrics` on the main port, only with `RIPPLE_METRICS_PORT=main`; otherwise the answer is
+ * the 404 of a route that does not exist, and the metrics listener serves them (MetricsServer).
+ */
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly registry: Registry) {}
+  private readonly onMainPort: boolean;
+
+  constructor(
+    private readonly registry: Registry,
+    @Inject(rippleConfig.KEY) config: ConfigType<typeof rippleConfig>,
+  ) {
+    this.onMainPort = config.metricsPort === 'main';
+  }
 
   @Get()
-  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
-  metrics(): Promise<string> {
+  metrics(@Res({ passthrough: true }) response: Response): Promise<string> {
+    if (!this.onMainPort) {
+      // Exactly what a missing route answers: not even its Content-Type tells them apart.
+      throw new NotFoundException(NO_ROUTE('GET', '/metrics'));
+    }
+    response.setHeader('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE);
     return this.registry.metrics();
   }
 }

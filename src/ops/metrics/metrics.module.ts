@@ -3,11 +3,13 @@ import { Registry } from 'prom-client';
 import { SSE_METRICS } from '../../sse/metrics/sse-metrics.interface.js';
 import { MetricsController } from './metrics.controller.js';
 import { registryProvider } from './metrics.providers.js';
+import { MetricsServer } from './metrics-server.service.js';
 import { RippleMetrics } from './ripple-metrics.service.js';
 import { StateMetrics } from './state-metrics.service.js';
 
 /**
- * `GET /metrics` with prom-client: streams, events, latency, Redis, leader locks and the process.
+ * `GET /metrics` with prom-client: streams, events, latency, Redis, leader locks and the process,
+ * on a listener of its own (MetricsServer) unless configured onto the main port.
  * Global, so that SseModule (which looks `SSE_METRICS` up where it is visible) reports to it, and
  * so that the application may add metrics of its own to the `Registry`.
  */
@@ -19,6 +21,7 @@ import { StateMetrics } from './state-metrics.service.js';
     RippleMetrics,
     { provide: SSE_METRICS, useExisting: RippleMetrics },
     StateMetrics,
+    MetricsServer,
   ],
   exports: [SSE_METRICS, Registry],
 })

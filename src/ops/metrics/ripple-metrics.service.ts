@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { rippleConfig } from '../../config/ripple.config.js';
+import { matchesAnyPattern } from '../../sse/auth/topic-pattern.js';
 import type {
   SseMetrics,
   StreamEndReason,
@@ -44,7 +45,10 @@ export class RippleMetrics implements SseMetrics {
     registry: Registry,
     @Inject(rippleConfig.KEY) config: ConfigType<typeof rippleConfig>,
   ) {
-    this.topics = new TopicCounts(config.metricsMaxTopics);
+    const { privateTopics } = config.auth;
+    this.topics = new TopicCounts(config.metricsMaxTopics, (topic) =>
+      matchesAnyPattern(privateTopics, topic),
+    );
     const registers = [registry];
     const { instanceId } = config;
     const open: Gauge<'instance'> = new Gauge({
@@ -87,7 +91,9 @@ export class RippleMetrics implements SseMetrics {
     totalsCounter(
       {
         name: 'ripple_events_published_total',
-        help: 'Events published through this instance, by topic (capped, then "_other").',
+        help:
+          'Events published through this instance, by topic (capped, then "_other"; every ' +
+          'private topic as "_private").',
         labelNames: ['topic'],
         registers,
       },
@@ -96,7 +102,9 @@ export class RippleMetrics implements SseMetrics {
     totalsCounter(
       {
         name: 'ripple_events_delivered_total',
-        help: 'Events written to the streams of this instance, one per stream, by topic (capped).',
+        help:
+          'Events written to the streams of this instance, one per stream, by topic (capped; ' +
+          'private topics as "_private").',
         labelNames: ['topic'],
         registers,
       },

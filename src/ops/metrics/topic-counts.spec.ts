@@ -24,3 +24,18 @@ describe('TopicCounts', () => {
     expect([...counts.entries()]).toEqual([['_other', { published: 1, delivered: 0 }]]);
   });
 });
+
+describe('TopicCounts with private topics', () => {
+  it('counts every private topic under _private, outside the cap, and never names one', () => {
+    const counts = new TopicCounts(1, (topic) => topic.startsWith('private.'));
+    counts.of('private.alice-123').published++;
+    counts.of('private.bob-456').delivered += 2;
+    counts.of('a').published++;
+    counts.of('b').published++;
+    expect(Object.fromEntries(counts.entries())).toEqual({
+      a: { published: 1, delivered: 0 },
+      _other: { published: 1, delivered: 0 },
+      _private: { published: 1, delivered: 2 },
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { OTHER_TOPIC } from './metrics.constants.js';
+import { OTHER_TOPIC, PRIVATE_TOPIC } from './metrics.constants.js';
 
 export interface TopicCount {
   published: number;
@@ -8,17 +8,26 @@ export interface TopicCount {
 /**
  * Events per topic, under at most `maxTopics` topic labels: the first topics seen keep their own
  * for the life of the process, every later one counts under `_other`. Topic names come from
- * clients, and each label is a time series to the monitoring system.
+ * clients, and each label is a time series to the monitoring system. Private topics never get a
+ * label of their own (their names are for their subscribers only): they all count under
+ * `_private`, outside the cap.
  */
 export class TopicCounts {
   private readonly labelled = new Map<string, TopicCount>();
   private readonly other: TopicCount = { published: 0, delivered: 0 };
+  private readonly secret: TopicCount = { published: 0, delivered: 0 };
 
-  constructor(private readonly maxTopics: number) {}
+  constructor(
+    private readonly maxTopics: number,
+    private readonly isPrivate: (topic: string) => boolean = () => false,
+  ) {}
 
   of(topic: string): TopicCount {
     let count = this.labelled.get(topic);
     if (count === undefined) {
+      if (this.isPrivate(topic)) {
+        return this.secret;
+      }
       if (this.labelled.size >= this.maxTopics) {
         return this.other;
       }
@@ -28,11 +37,16 @@ export class TopicCounts {
     return count;
   }
 
-  /** Each label and its counts; `_other` once a topic has fallen into it. */
+  /** Each label and its counts; `_other` and `_private` once a topic has fallen into them. */
   *entries(): IterableIterator<[string, TopicCount]> {
     yield* this.labelled;
-    if (this.other.published > 0 || this.other.delivered > 0) {
-      yield [OTHER_TOPIC, this.other];
+    for (const [label, count] of [
+      [OTHER_TOPIC, this.other],
+      [PRIVATE_TOPIC, this.secret],
+    ] as const) {
+      if (count.published > 0 || count.delivered > 0) {
+        yield [label, count];
+      }
     }
   }
 }

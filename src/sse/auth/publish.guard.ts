@@ -13,6 +13,7 @@ import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.
 import { checkTopic } from '../validation/request-checks.js';
 import { LOOPBACK_ONLY, NO_PUBLISH_GRANT, NO_PUBLISH_TOKEN } from './auth.messages.js';
 import { isLoopback } from './loopback.js';
+import { isRelayed } from './relay-headers.js';
 import { noteRefusal, requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
@@ -20,7 +21,7 @@ import { TokenService } from './token.service.js';
 /**
  * `POST /events/:topic`: with a key configured, the request needs a token (header or cookie) whose
  * publish grant matches the topic. With none, only clients on this host may publish, judged by
- * the socket's address: a proxy's X-Forwarded-For is anyone's to write.
+ * the socket's address (a proxy's X-Forwarded-For is anyone's to write), and not relayed.
  */
 @Injectable()
 export class PublishGuard implements CanActivate {
@@ -40,7 +41,7 @@ export class PublishGuard implements CanActivate {
       if (!this.tokens.keyConfigured) {
         // A proxy on this host connects from loopback too, for clients from anywhere: what it
         // relays (it says so in a forwarding header) is not a client on this host.
-        if (isLoopback(request.socket?.remoteAddress) && !relayed(request)) {
+        if (isLoopback(request.socket?.remoteAddress) && !isRelayed(request.headers)) {
           return true;
         }
         throw new ForbiddenException(LOOPBACK_ONLY());
@@ -60,14 +61,4 @@ export class PublishGuard implements CanActivate {
       throw err;
     }
   }
-}
-
-/** Forwarding headers a proxy adds; a client could send one too, but only to be refused. */
-function relayed(request: Request): boolean {
-  const headers = request.headers;
-  return (
-    headers['x-forwarded-for'] !== undefined ||
-    headers.forwarded !== undefined ||
-    headers['x-real-ip'] !== undefined
-  );
 }

@@ -40,11 +40,22 @@ describe('TokenService', () => {
 
   it('reads the grants, keeping only the strings of each list', async () => {
     const token = await sign({ ripple: { publish: ['a', 7, null, 'b.*'], subscribe: 'x' } });
-    await expect(service({ secret: SECRET }).verify({ token, source: 'header' })).resolves.toEqual({
+    const lenient = service({ secret: SECRET, requireExp: false });
+    await expect(lenient.verify({ token, source: 'header' })).resolves.toEqual({
       publish: ['a', 'b.*'],
       subscribe: [],
       expiresAt: undefined,
     });
+  });
+
+  it('refuses a token without exp unless told not to', async () => {
+    const token = await sign({ ripple: { subscribe: ['*'] } });
+    await expect(service({ secret: SECRET }).verify({ token, source: 'header' })).rejects.toThrow(
+      /no "exp" claim/,
+    );
+    await expect(
+      service({ secret: SECRET, requireExp: false }).verify({ token, source: 'header' }),
+    ).resolves.toMatchObject({ subscribe: ['*'], expiresAt: undefined });
   });
 
   it('puts the expiry at exp plus the clock skew allowed', async () => {

@@ -103,6 +103,7 @@ export class TokenService implements OnApplicationBootstrap {
       audience: this.auth.audience,
       issuer: this.auth.issuer,
       clockTolerance: this.auth.clockSkewSeconds,
+      requiredClaims: this.auth.requireExp ? ['exp'] : [],
     };
     let payload: JWTPayload;
     try {

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { matchesAnyPattern } from '../auth/topic-pattern.js';
+import { SSE_OPTIONS } from '../sse.constants.js';
+import type { ResolvedSseOptions } from '../sse-options.interface.js';
 
 export interface TopicDescription {
   producer: string;
@@ -15,6 +18,16 @@ export interface TopicSummary {
   subscribers: number;
 }
 
+/** What `GET /topics` answers: at most `maxTrackedTopics` topics, and what the cap left out. */
+export interface TopicList {
+  topics: TopicSummary[];
+  /**
+   * Publishes and subscriptions not counted since the start because every tracked topic was in
+   * use (subscribed, or fed by a producer) when their topic was new.
+   */
+  untracked: number;
+}
+
 interface TopicEntry {
   description?: TopicDescription;
   subscribers: number;
@@ -23,25 +36,70 @@ interface TopicEntry {
   buckets: number[];
   bucketSeconds: number[];
   lastActive: number;
+  /** Matches `auth.privateTopics`: listed only to those who may subscribe to it. */
+  private: boolean;
+}
+
+interface Snapshot {
+  at: number;
+  all: { summary: TopicSummary; private: boolean }[];
+  /** The list without private topics, as most requests (no token) get it. */
+  public: TopicSummary[];
+  untracked: number;
+  json?: string;
 }
 
 const RATE_WINDOW_S = 10;
-/** A topic with no producer and no subscriber is forgotten after this long without a publish. */
+/** A topic with no producer and no subscriber is forgotten after this long without activity. */
 const IDLE_MS = 5 * 60_000;
-/** A cap on the number of topics tracked, so clients cannot grow the map without bound. */
-const MAX_TRACKED = 10_000;
+/**
+ * How long one rendering of the list serves every request: its cost stays one sort per second
+ * however many clients ask (and the rate is over whole seconds anyway).
+ */
+const LIST_CACHE_MS = 1000;
 
-/** What `GET /topics` shows: the topics this instance knows, who feeds them, who reads them. */
+/**
+ * What `GET /topics` shows: the topics this instance knows, who feeds them, who reads them. At
+ * most `maxTrackedTopics` of them: topic names come from anonymous clients. Past the cap the
+ * least recently active topic nobody reads is forgotten for the new one; when every one is in
+ * use, the new one is not tracked (and counted as such).
+ */
 @Injectable()
 export class TopicStats {
   private readonly entries = new Map<string, TopicEntry>();
+  /**
+   * The entries that may be evicted (no subscriber, no producer), least recently active first: a
+   * Map keeps insertion order, and an entry is moved to its end when active, so eviction and
+   * pruning take the first ones, each in O(1).
+   */
+  private readonly idle = new Map<string, TopicEntry>();
+  private untracked = 0;
+  private snapshot?: Snapshot;
+  private readonly maxTracked: number;
+  private readonly privateTopics: readonly string[];
 
-  describe(topic: string, description: TopicDescription): void {
-    this.entry(topic).description = description;
+  constructor(@Inject(SSE_OPTIONS) options: ResolvedSseOptions) {
+    this.maxTracked = options.maxTrackedTopics;
+    this.privateTopics = options.auth.privateTopics;
+  }
+
+  /** Topics tracked now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A producer's topic: tracked whatever the cap (producers are the application's, and few). */
+  describe(topic: string, description: TopicDescription, now = Date.now()): void {
+    const entry = this.entry(topic, now, true)!;
+    entry.description = description;
+    this.settle(topic, entry);
   }
 
   published(topic: string, now = Date.now()): void {
     const entry = this.entry(topic, now);
+    if (!entry) {
+      return;
+    }
     entry.published++;
     const second = Math.floor(now / 1000);
     const slot = second % RATE_WINDOW_S;
@@ -50,42 +108,78 @@ export class TopicStats {
       entry.buckets[slot] = 0;
     }
     entry.buckets[slot]++;
+    this.settle(topic, entry);
   }
 
   subscribed(topic: string, delta: 1 | -1, now = Date.now()): void {
-    this.entry(topic, now).subscribers += delta;
+    // A subscriber leaving a topic that is not tracked (it was full) changes nothing.
+    const entry = delta > 0 ? this.entry(topic, now) : this.entries.get(topic);
+    if (!entry) {
+      return;
+    }
+    entry.lastActive = now;
+    // Not below 0: a topic first refused (full), then tracked, sees more leave than it saw come.
+    entry.subscribers = Math.max(0, entry.subscribers + delta);
+    this.settle(topic, entry);
   }
 
-  list(now = Date.now()): TopicSummary[] {
+  /**
+   * The topics, by name, without the private ones `mayRead` does not allow (without it: public
+   * topics only). Rendered at most once per LIST_CACHE_MS.
+   */
+  list(mayRead?: (topic: string) => boolean, now = Date.now()): TopicList {
+    const snapshot = this.render(now);
+    const topics = mayRead
+      ? snapshot.all
+          .filter((item) => !item.private || mayRead(item.summary.topic))
+          .map((item) => item.summary)
+      : snapshot.public;
+    return { topics, untracked: snapshot.untracked };
+  }
+
+  /**
+   * `list()` as JSON, as most requests (no token) get it: serialized once per rendering, so that
+   * clients asking at once cost one serialization, not one each.
+   */
+  json(mayRead?: (topic: string) => boolean, now = Date.now()): string {
+    if (mayRead) {
+      return JSON.stringify(this.list(mayRead, now));
+    }
+    const snapshot = this.render(now);
+    snapshot.json ??= JSON.stringify(this.list(undefined, now));
+    return snapshot.json;
+  }
+
+  private render(now: number): Snapshot {
+    if (this.snapshot && now - this.snapshot.at < LIST_CACHE_MS && now >= this.snapshot.at) {
+      return this.snapshot;
+    }
     this.prune(now);
     const second = Math.floor(now / 1000);
-    return [...this.entries]
-      .map(([topic, entry]) => {
-        let count = 0;
-        for (let slot = 0; slot < RATE_WINDOW_S; slot++) {
-          // The current second is still filling up, so the window is the last full ones.
-          const age = second - entry.bucketSeconds[slot];
-          if (age >= 1 && age <= RATE_WINDOW_S) {
-            count += entry.buckets[slot];
-          }
-        }
-        return {
-          topic,
-          producer: entry.description?.producer ?? null,
-          intervalMs: entry.description?.intervalMs ?? null,
-          ratePerSecond: Math.round((count / RATE_WINDOW_S) * 100) / 100,
-          published: entry.published,
-          subscribers: entry.subscribers,
-        };
-      })
-      .sort((a, b) => a.topic.localeCompare(b.topic));
+    const all = [...this.entries]
+      .map(([topic, entry]) => ({
+        summary: summaryOf(topic, entry, second),
+        private: entry.private,
+      }))
+      .sort((a, b) =>
+        a.summary.topic < b.summary.topic ? -1 : a.summary.topic > b.summary.topic ? 1 : 0,
+      );
+    this.snapshot = {
+      at: now,
+      all,
+      public: all.filter((item) => !item.private).map((item) => item.summary),
+      untracked: this.untracked,
+    };
+    return this.snapshot;
   }
 
-  private entry(topic: string, now = Date.now()): TopicEntry {
+  /** The topic's entry, made if there is room (or `force`); undefined when it is not tracked. */
+  private entry(topic: string, now: number, force = false): TopicEntry | undefined {
     let entry = this.entries.get(topic);
     if (!entry) {
-      if (this.entries.size >= MAX_TRACKED) {
-        this.prune(now);
+      if (this.entries.size >= this.maxTracked && !this.evictOne() && !force) {
+        this.untracked++;
+        return undefined;
       }
       entry = {
         subscribers: 0,
@@ -93,6 +187,7 @@ export class TopicStats {
         buckets: Array.from({ length: RATE_WINDOW_S }, () => 0),
         bucketSeconds: Array.from({ length: RATE_WINDOW_S }, () => -1),
         lastActive: now,
+        private: matchesAnyPattern(this.privateTopics, topic),
       };
       this.entries.set(topic, entry);
     }
@@ -100,11 +195,51 @@ export class TopicStats {
     return entry;
   }
 
-  private prune(now: number): void {
-    for (const [topic, entry] of this.entries) {
-      if (!entry.description && entry.subscribers === 0 && now - entry.lastActive > IDLE_MS) {
-        this.entries.delete(topic);
-      }
+  /** Keeps `idle` true to the entry: in it, as the most recent, when nobody uses the topic. */
+  private settle(topic: string, entry: TopicEntry): void {
+    this.idle.delete(topic);
+    if (entry.subscribers === 0 && !entry.description) {
+      this.idle.set(topic, entry);
     }
   }
+
+  private evictOne(): boolean {
+    const oldest = this.idle.keys().next();
+    if (oldest.done) {
+      return false;
+    }
+    this.idle.delete(oldest.value);
+    this.entries.delete(oldest.value);
+    return true;
+  }
+
+  private prune(now: number): void {
+    for (const [topic, entry] of this.idle) {
+      if (now - entry.lastActive <= IDLE_MS) {
+        // The rest were active later still.
+        return;
+      }
+      this.idle.delete(topic);
+      this.entries.delete(topic);
+    }
+  }
+}
+
+function summaryOf(topic: string, entry: TopicEntry, second: number): TopicSummary {
+  let count = 0;
+  for (let slot = 0; slot < RATE_WINDOW_S; slot++) {
+    // The current second is still filling up, so the window is the last full ones.
+    const age = second - entry.bucketSeconds[slot];
+    if (age >= 1 && age <= RATE_WINDOW_S) {
+      count += entry.buckets[slot];
+    }
+  }
+  return {
+    topic,
+    producer: entry.description?.producer ?? null,
+    intervalMs: entry.description?.intervalMs ?? null,
+    ratePerSecond: Math.round((count / RATE_WINDOW_S) * 100) / 100,
+    published: entry.published,
+    subscribers: entry.subscribers,
+  };
 }

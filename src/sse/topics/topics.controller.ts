@@ -1,12 +1,23 @@
-import { Controller, Get } from '@nestjs/common';
-import { TopicStats, type TopicSummary } from './topic-stats.service.js';
+import { Controller, Get, Header, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { PrivateTopics } from '../auth/private-topics.service.js';
+import { TopicStats } from './topic-stats.service.js';
 
 @Controller('topics')
 export class TopicsController {
-  constructor(private readonly stats: TopicStats) {}
+  constructor(
+    private readonly stats: TopicStats,
+    private readonly privateTopics: PrivateTopics,
+  ) {}
 
+  /**
+   * `{"topics": [...], "untracked": n}`: public topics, and the private ones the request's token
+   * may subscribe to (a private topic's name, `private.alice-<account>`, is for those who may read
+   * it). At most `maxTrackedTopics`, rendered once a second for everyone without a token.
+   */
   @Get()
-  list(): { topics: TopicSummary[] } {
-    return { topics: this.stats.list() };
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  async list(@Req() request: Request): Promise<string> {
+    return this.stats.json(await this.privateTopics.readableBy(request));
   }
 }
