@@ -134,6 +134,22 @@ const KINDS: Record<string, Kind> = {
       failure: ok && close ? undefined : 'no stream with Connection: close',
     };
   },
+  /** Asks to close the connection after the stream, reads a little and leaves. */
+  async connectionClose(url) {
+    const client = rawClient(
+      url,
+      getRequest(url, streamPath(), { headers: { Connection: 'close' } }),
+    );
+    const ok = await receivedUntil(client, opened);
+    const close = responseHeads(client.received())[0]?.headers.connection === 'close';
+    await sleep(randomInt(0, 100));
+    client.socket.destroy();
+    await client.closed;
+    return {
+      kind: 'connectionClose',
+      failure: ok && close ? undefined : 'no stream with Connection: close',
+    };
+  },
   /** Resumes from the start of a topic's history and never reads a byte, then leaves. */
   async resumerNeverReads(url, cursor) {
     const client = rawClient(url);

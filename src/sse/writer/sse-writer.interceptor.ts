@@ -15,7 +15,7 @@ import {
   type NestInterceptor,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Observable, of, throwError } from 'rxjs';
+import { Observable } from 'rxjs';
 import { grantExpired } from '../auth/request-grant.js';
 import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
@@ -71,37 +71,41 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     const http = context.switchToHttp();
     const request = http.getRequest<IncomingMessage & { ip?: string }>();
     const response = http.getResponse<ServerResponse>();
-    if (clientGone(request, response)) {
-      // It hung up while the request was in middleware or guards: its `close` has fired, and
-      // nothing may be taken for it (a place, a subscription) that only that close would free.
-      return of(nothingToSend());
-    }
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const head = request.method === 'HEAD';
     // A drop happens in the turn of whatever overflowed the stream (another request's publish):
     // its log line runs in this request's async context, so a logger that reads the request from
     // AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
     const inStreamContext = AsyncResource.bind((log: () => void) => log());
-    const place = this.limiter.acquire(address);
-    if ('refused' in place) {
-      this.stats.refused(place.refused);
-      this.metrics.streamRefused(place.refused);
-      response.setHeader('Retry-After', String(RETRY_AFTER_S));
-      return throwError(() =>
-        place.refused === 'instance-full'
-          ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
-          : new HttpException(
-              ADDRESS_FULL(this.options.maxConnectionsPerIp),
-              HttpStatus.TOO_MANY_REQUESTS,
-            ),
-      );
-    }
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
     // its first frame: the response is handed to Nest only then, so that until then an exception
     // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
-    // comes at once, and Nest sends the headers with it.
-    const head = request.method === 'HEAD';
+    // comes at once, and Nest sends the headers with it. Nothing is taken before Nest subscribes.
     return new Observable<StreamableFile>((subscriber) => {
+      if (clientGone(request, response)) {
+        // It hung up while the request was in middleware or guards: its `close` has fired, and
+        // nothing may be taken for it (a place, a subscription) that only that close would free.
+        subscriber.next(nothingToSend());
+        subscriber.complete();
+        return;
+      }
+      const place = this.limiter.acquire(address);
+      if ('refused' in place) {
+        this.stats.refused(place.refused);
+        this.metrics.streamRefused(place.refused);
+        response.setHeader('Retry-After', String(RETRY_AFTER_S));
+        subscriber.error(
+          place.refused === 'instance-full'
+            ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
+            : new HttpException(
+                ADDRESS_FULL(this.options.maxConnectionsPerIp),
+                HttpStatus.TOO_MANY_REQUESTS,
+              ),
+        );
+        return;
+      }
+
       /** Whether the stream was answered with its headers: only then does its end count. */
       let opened = false;
       let answered = false;
@@ -177,6 +181,14 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           subscriber.error(err);
         }
       });
+      // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
+      return () => {
+        if (!answered) {
+          answered = true;
+          place.release();
+          connection.clientLeft();
+        }
+      };
     });
   }
 
