@@ -44,9 +44,17 @@ export const seamProviders: Provider[] = [
     useFactory: (options: ResolvedSseOptions): RedisBackend | null => {
       switch (options.transport) {
         case 'redis':
-          return new RedisConnections(options.redisUrl, options.redisKeyPrefix);
+          return new RedisConnections(
+            options.redisUrl,
+            options.redisKeyPrefix,
+            options.redisCommandTimeoutMs,
+          );
         case 'redis-cluster':
-          return new RedisClusterConnections(options.redisUrl, options.redisKeyPrefix);
+          return new RedisClusterConnections(
+            options.redisUrl,
+            options.redisKeyPrefix,
+            options.redisCommandTimeoutMs,
+          );
         default:
           return null;
       }
@@ -65,7 +73,13 @@ export const seamProviders: Provider[] = [
     inject: [SSE_OPTIONS, HISTORY, REDIS_CONNECTIONS],
     useFactory: (options: ResolvedSseOptions, history: History, redis: RedisBackend | null) =>
       redis
-        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize)
-        : new MemoryTransport(history as MemoryHistory),
+        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize, {
+            commandTimeoutMs: options.redisCommandTimeoutMs,
+            idempotencyWindowMs: options.idempotencyWindowMs,
+          })
+        : new MemoryTransport(history as MemoryHistory, {
+            windowMs: options.idempotencyWindowMs,
+            maxKeys: options.idempotencyMaxKeys,
+          }),
   },
 ];
