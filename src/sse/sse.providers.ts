@@ -66,7 +66,7 @@ export const seamProviders: Provider[] = [
     useFactory: (options: ResolvedSseOptions, redis: RedisBackend | null): History =>
       redis
         ? new RedisHistory(redis, redisKeys(options.redisKeyPrefix))
-        : new MemoryHistory(options.historySize),
+        : new MemoryHistory(options.historySize, options.memoryHistoryMaxBytes),
   },
   {
     provide: TRANSPORT,

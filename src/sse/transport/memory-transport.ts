@@ -19,10 +19,12 @@ export interface MemoryIdempotencyOptions {
 export class MemoryTransport implements Transport {
   readonly available = true;
   private readonly feeds = new TopicFeeds({
-    // Nothing upstream: a feed is live as soon as it exists, and nothing is left to release.
+    // Nothing upstream: a feed is live as soon as it exists. The history keeps the topic's log
+    // while it has subscribers (a resume from it stays exact), and may forget it after.
     open: (feed) => {
+      this.history.subscribe(feed.topic);
       this.feeds.markLive(feed);
-      return () => undefined;
+      return () => this.history.unsubscribe(feed.topic);
     },
   });
   private readonly keys: IdempotencyKeys;
