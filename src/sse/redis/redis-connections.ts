@@ -45,6 +45,10 @@ export class RedisConnections extends RedisBackend {
       // RESP2 keeps a subscriber connection in the classic subscriber mode.
       protocol: 2,
       maxRetriesPerRequest: null,
+      // ClassicPubSub subscribes every channel again once both connections are back, and handles
+      // the answer; ioredis's own resubscription leaves its promise unhandled, which a command
+      // deadline could reject (an unhandled rejection ends the process).
+      autoResubscribe: false,
     });
     this.pubsub = new ClassicPubSub(this.subscriber);
     this.watch('command', this.command);
