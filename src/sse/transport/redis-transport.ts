@@ -137,7 +137,8 @@ export class RedisTransport implements Transport {
       event,
       Date.now(),
       record,
-      this.options.idempotencyWindowMs,
+      // Never shorter than ioredis's own resends need.
+      Math.max(this.options.idempotencyWindowMs, KEEP_PUBLISHED_MS),
       fingerprint,
     ).then(({ id, storedFingerprint }) => ({
       topic,
