@@ -34,6 +34,7 @@ describe('CORS on the event routes (e2e)', () => {
       const allowed = res.headers.get('access-control-allow-headers')?.toLowerCase() ?? '';
       expect(allowed).toMatch(/\bcontent-type\b/);
       expect(allowed).toMatch(/\bauthorization\b/);
+      expect(allowed).toMatch(/\bidempotency-key\b/);
       expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
       expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
     },

@@ -114,6 +114,10 @@ export const rippleEnvSchema = z.object({
     .default('ripple:'),
   RIPPLE_LEADER_LEASE_MS: int(1000, 600_000).default(10_000),
   RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(1000),
+  RIPPLE_MEMORY_HISTORY_MAX_BYTES: int(64 * KIB, 64 * 1024 * MIB).default(64 * MIB),
+  RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
+  RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(600_000),
+  RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(10_000),
   RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(32),
@@ -216,6 +220,14 @@ export interface RippleConfig {
   redisPrefix: string;
   leaderLeaseMs: number;
   historySize: number;
+  /** The memory transport's history, across all topics, in accounted bytes. */
+  memoryHistoryMaxBytes: number;
+  /** How long a Redis command may take before the request that waits on it gets a 503. */
+  redisCommandTimeoutMs: number;
+  /** How long a publish's Idempotency-Key is remembered. */
+  idempotencyWindowMs: number;
+  /** Idempotency-Keys the memory transport remembers at most (Redis keeps each for the window). */
+  idempotencyMaxKeys: number;
   heartbeatMs: number;
   retryMs: number;
   maxTopicsPerConnection: number;
@@ -287,6 +299,10 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     redisPrefix: e.RIPPLE_REDIS_PREFIX,
     leaderLeaseMs: e.RIPPLE_LEADER_LEASE_MS,
     historySize: e.RIPPLE_HISTORY_SIZE,
+    memoryHistoryMaxBytes: e.RIPPLE_MEMORY_HISTORY_MAX_BYTES,
+    redisCommandTimeoutMs: e.RIPPLE_REDIS_COMMAND_TIMEOUT_MS,
+    idempotencyWindowMs: e.RIPPLE_IDEMPOTENCY_WINDOW_MS,
+    idempotencyMaxKeys: e.RIPPLE_IDEMPOTENCY_MAX_KEYS,
     heartbeatMs: e.RIPPLE_HEARTBEAT_MS,
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,

@@ -7,11 +7,13 @@ import {
   Param,
   Post,
   Query,
+  Res,
   UnsupportedMediaTypeException,
   UseGuards,
   UseInterceptors,
   type MessageEvent,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { PublishGuard } from './auth/publish.guard.js';
 import { SubscribeGuard } from './auth/subscribe.guard.js';
@@ -44,14 +46,20 @@ export class EventsController {
     return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery);
   }
 
-  /** Needs a publish grant for the topic; with no key configured, a loopback client. */
+  /**
+   * Needs a publish grant for the topic; with no key configured, a loopback client. With an
+   * `Idempotency-Key` header, the event is stored once per topic and key within the idempotency
+   * window, and a retry gets the same answer.
+   */
   @Post(':topic')
   @HttpCode(HttpStatus.CREATED)
   @UseGuards(PublishGuard)
-  publish(
+  async publish(
     @Param('topic') topic: string,
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<PublishedEvent> {
     // The JSON parser reads exactly these (configureApp gives it the same predicate) and leaves
     // other media types unread, so for those the body is missing, not wrong.
@@ -59,6 +67,11 @@ export class EventsController {
       throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
     }
     const { data, type } = checkPublishBody(body);
-    return this.hub.publish(topic, data, { type });
+    const published = await this.hub.publish(topic, data, { type, idempotencyKey });
+    // A retry gets the first answer; the header says that this one stored nothing.
+    if (published.replayed) {
+      response.setHeader('Idempotent-Replayed', 'true');
+    }
+    return { topic: published.topic, id: published.id };
   }
 }

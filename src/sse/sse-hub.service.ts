@@ -3,13 +3,28 @@ import {
   BeforeApplicationShutdown,
   Inject,
   Injectable,
+  HttpException,
   Logger,
   PayloadTooLargeException,
   OnModuleDestroy,
   ServiceUnavailableException,
+  UnprocessableEntityException,
   type MessageEvent,
 } from '@nestjs/common';
-import { EMPTY, Observable, catchError, finalize, interval, share, type Subscriber } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  catchError,
+  defer,
+  finalize,
+  interval,
+  share,
+  tap,
+  throwError,
+  timeout,
+  type MonoTypeOperatorFunction,
+  type Subscriber,
+} from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
 import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from './metrics/no-sse-metrics.js';
@@ -18,10 +33,12 @@ import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
 import {
   DATA_NOT_JSON,
   HUB_CLOSED,
+  IDEMPOTENCY_KEY_REUSED,
   PAYLOAD_TOO_LARGE,
   STREAMS_ENDING,
   STREAMS_UNAVAILABLE,
   STREAM_FAILED,
+  STREAM_NOT_STARTED,
   TRANSPORT_UNAVAILABLE,
 } from './sse.messages.js';
 import { TopicChannels } from './fanout/topic-channels.js';
@@ -29,7 +46,12 @@ import { HubStream } from './stream/hub-stream.js';
 import { resumableStream } from './stream/resumable-stream.js';
 import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
 import { InjectTransport, type Transport } from './transport/transport.interface.js';
-import { checkTopic, checkTopics, checkType } from './validation/request-checks.js';
+import {
+  checkIdempotencyKey,
+  checkTopic,
+  checkTopics,
+  checkType,
+} from './validation/request-checks.js';
 import { parseCursor } from './wire/cursor.js';
 import { byteLength, serializePayload } from './wire/payload.js';
 
@@ -39,11 +61,18 @@ const END_FLUSH_MS = 50;
 export interface PublishOptions {
   /** The SSE event type; the topic name when absent. */
   type?: string;
+  /**
+   * Stores the event once per topic and key within the idempotency window: a retry with the same
+   * key gets the first publish's id (and `replayed`), a different event under it a 422.
+   */
+  idempotencyKey?: string;
 }
 
 export interface PublishedEvent {
   topic: string;
   id: string;
+  /** Set when an earlier publish with the same Idempotency-Key stored the event. */
+  replayed?: true;
 }
 
 /**
@@ -96,6 +125,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   ): Promise<PublishedEvent> {
     checkTopic(topic);
     const type = checkType(options.type);
+    const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
     if (this.closing) {
       throw new ServiceUnavailableException(HUB_CLOSED());
     }
@@ -112,14 +142,26 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         throw new PayloadTooLargeException(PAYLOAD_TOO_LARGE(bytes, this.options.maxPayloadBytes));
       }
     }
-    let stored;
+    let stored: { id: string };
     try {
-      stored = await this.transport.publish(topic, { type, data: text });
+      if (idempotencyKey !== undefined) {
+        const once = await this.transport.publishOnce(topic, { type, data: text }, idempotencyKey);
+        if (once.conflict) {
+          throw new UnprocessableEntityException(IDEMPOTENCY_KEY_REUSED());
+        }
+        if (once.replayed) {
+          return { topic, id: once.id, replayed: true };
+        }
+        stored = once;
+      } else {
+        stored = await this.transport.publish(topic, { type, data: text });
+      }
     } catch (err) {
+      if (err instanceof HttpException) {
+        throw err;
+      }
       // Never a 201 for an event that was not stored: the publisher must know to retry.
-      this.logger.warn(
-        `Publish to ${topic} failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      this.logger.warn(`Publish to ${topic} failed: ${errorText(err)}`);
       throw new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
     }
     this.stats.published(topic);
@@ -152,8 +194,19 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
       checked,
       start,
     ).pipe(
+      // A hung Redis must not keep the request waiting: the deadline is a command's.
+      refuseUnopened(this.options.redisCommandTimeoutMs, (err) => {
+        if (err !== undefined) {
+          this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
+        }
+        return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
+      }),
       // Nest would write an error's message to the client; the client only needs to reconnect.
       catchError((err: unknown) => {
+        // Refused before its opening (refuseUnopened): the writer answers with the status.
+        if (err instanceof HttpException) {
+          return throwError(() => err);
+        }
         this.logger.error(STREAM_FAILED(checked), err instanceof Error ? err.stack : String(err));
         return EMPTY;
       }),
@@ -213,4 +266,31 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     // the sockets. Without this pause clients see a cut stream rather than its clean end.
     await new Promise((resolve) => setTimeout(resolve, END_FLUSH_MS));
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Until its opening frame a stream can still be refused with a status, which the writer answers
+ * (an empty 200 would leave the client retrying a stream that never starts): an error then, or no
+ * opening within `ms` (every topic subscribed and its start read), becomes `refusal(err)` (`err`
+ * undefined on the deadline); an HttpException goes through as it is. After it, errors go on.
+ */
+function refuseUnopened<T>(
+  ms: number,
+  refusal: (err?: unknown) => HttpException,
+): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    defer(() => {
+      let opened = false;
+      return source.pipe(
+        timeout({ first: ms, with: () => throwError(() => refusal()) }),
+        tap(() => (opened = true)),
+        catchError((err: unknown) =>
+          throwError(() => (opened || err instanceof HttpException ? err : refusal(err))),
+        ),
+      );
+    });
 }

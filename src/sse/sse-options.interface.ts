@@ -14,6 +14,23 @@ export interface SseModuleOptions {
   redisKeyPrefix?: string;
   /** Events kept per topic for resume. Default 1000. */
   historySize?: number;
+  /**
+   * The memory transport's history across all topics, in bytes (data, type and a fixed overhead
+   * per event); past it the oldest events of any topic go first. Default 64 MiB.
+   */
+  memoryHistoryMaxBytes?: number;
+  /**
+   * How long a Redis command may take; past it a publish answers 503 and a stream that cannot
+   * start answers 503, in ms. Default 3000.
+   */
+  redisCommandTimeoutMs?: number;
+  /** How long a publish's Idempotency-Key is remembered, in ms. Default 600000 (10 minutes). */
+  idempotencyWindowMs?: number;
+  /**
+   * Idempotency-Keys the memory transport remembers at most; the oldest go first. (Redis keeps
+   * each for the window.) Default 10000.
+   */
+  idempotencyMaxKeys?: number;
   /** A comment goes out on a connection idle this long, in ms. Default 15000. */
   heartbeatMs?: number;
   /** The reconnection delay sent to clients in the `retry:` line, in ms. Default 2000. */

@@ -37,11 +37,24 @@ export const HUB_CLOSED = () => 'Ripple is shutting down';
 export const TRANSPORT_UNAVAILABLE = () =>
   'The event store is unreachable (Redis is down?); nothing was published: retry later';
 
+export const REDIS_TIMED_OUT = (what: string, ms: number) =>
+  `Redis did not answer ${what} within ${ms} ms`;
+
+export const BAD_IDEMPOTENCY_KEY = () =>
+  'Invalid Idempotency-Key header: 1 to 200 visible ASCII characters (no spaces)';
+
+export const IDEMPOTENCY_KEY_REUSED = () =>
+  'This Idempotency-Key was used for another publish to this topic (another body or type) ' +
+  'within the idempotency window; use a new key for a new event';
+
 export const STREAMS_UNAVAILABLE = () =>
   'The event store is unreachable (Redis is down?); retry later';
 
 export const STREAM_FAILED = (topics: string[]) =>
   `A stream of ${topics.join(', ')} ended on an error; the client will resume from its cursor`;
+
+export const STREAM_NOT_STARTED = (topics: string[], reason: string) =>
+  `A stream of ${topics.join(', ')} could not start (${reason}); answered 503`;
 
 export const STREAMS_ENDING = (count: number, windowMs: number) =>
   `Shutting down: ending ${count} open stream(s) over ${windowMs} ms so their clients reconnect`;

@@ -44,9 +44,17 @@ export const seamProviders: Provider[] = [
     useFactory: (options: ResolvedSseOptions): RedisBackend | null => {
       switch (options.transport) {
         case 'redis':
-          return new RedisConnections(options.redisUrl, options.redisKeyPrefix);
+          return new RedisConnections(
+            options.redisUrl,
+            options.redisKeyPrefix,
+            options.redisCommandTimeoutMs,
+          );
         case 'redis-cluster':
-          return new RedisClusterConnections(options.redisUrl, options.redisKeyPrefix);
+          return new RedisClusterConnections(
+            options.redisUrl,
+            options.redisKeyPrefix,
+            options.redisCommandTimeoutMs,
+          );
         default:
           return null;
       }
@@ -58,14 +66,20 @@ export const seamProviders: Provider[] = [
     useFactory: (options: ResolvedSseOptions, redis: RedisBackend | null): History =>
       redis
         ? new RedisHistory(redis, redisKeys(options.redisKeyPrefix))
-        : new MemoryHistory(options.historySize),
+        : new MemoryHistory(options.historySize, options.memoryHistoryMaxBytes),
   },
   {
     provide: TRANSPORT,
     inject: [SSE_OPTIONS, HISTORY, REDIS_CONNECTIONS],
     useFactory: (options: ResolvedSseOptions, history: History, redis: RedisBackend | null) =>
       redis
-        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize)
-        : new MemoryTransport(history as MemoryHistory),
+        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize, {
+            commandTimeoutMs: options.redisCommandTimeoutMs,
+            idempotencyWindowMs: options.idempotencyWindowMs,
+          })
+        : new MemoryTransport(history as MemoryHistory, {
+            windowMs: options.idempotencyWindowMs,
+            maxKeys: options.idempotencyMaxKeys,
+          }),
   },
 ];

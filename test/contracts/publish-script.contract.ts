@@ -2,6 +2,7 @@ import { parseEnvelope } from '../../src/sse/redis/envelope.js';
 import type { RedisBackend, RedisClient } from '../../src/sse/redis/redis-backend.js';
 import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
 import {
+  parsePublishReply,
   publishBatchScript,
   publishScript,
   type PublishCommand,
@@ -108,6 +109,38 @@ export function describePublishScriptContract(
       subscription.unsubscribe();
     });
 
+    it('keeps an Idempotency-Key’s record with its fingerprint, and answers it to a retry', async () => {
+      const topic = freshTopic('idem');
+      const record = keys.idempotent(topic, 'digest');
+      const call = (data: string, fingerprint: string) =>
+        redis.ripplePublish(
+          keys.log(topic),
+          keys.live(topic),
+          record,
+          10,
+          data,
+          '',
+          Date.now(),
+          600_000,
+          fingerprint,
+        );
+      const first = parsePublishReply(await call('"a"', 'fp-a'));
+      expect(first).toEqual({ id: expect.stringMatching(/^\d+-\d+$/) });
+      // A retry, and another event under the same key: neither is stored, both learn what was.
+      expect(parsePublishReply(await call('"a"', 'fp-a'))).toEqual({
+        id: first.id,
+        storedFingerprint: 'fp-a',
+      });
+      expect(parsePublishReply(await call('"b"', 'fp-b'))).toEqual({
+        id: first.id,
+        storedFingerprint: 'fp-a',
+      });
+      expect(await backend.command.xlen(keys.log(topic))).toBe(1);
+      const ttl = await backend.command.pttl(record);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(600_000);
+    });
+
     it('stores a batch of calls in order, once each, however often it runs', async () => {
       const topic = freshTopic('batch');
       const { messages, subscription } = await listen(topic);
@@ -122,8 +155,7 @@ export function describePublishScriptContract(
           keys.live(topic),
           ...calls.map(([publishId]) => keys.published(topic, publishId)),
           10,
-          60_000,
-          ...calls.flatMap(([, data]) => [data, '', Date.now()]),
+          ...calls.flatMap(([, data]) => [data, '', Date.now(), 60_000, '']),
         );
 
       const first = await batch([

@@ -10,7 +10,9 @@ export const ANY_ORIGIN = '*';
 
 const SHARED: cors.CorsOptions = {
   methods: ['GET', 'POST'],
-  allowedHeaders: ['Content-Type', 'Authorization', 'Last-Event-ID'],
+  allowedHeaders: ['Content-Type', 'Authorization', 'Last-Event-ID', 'Idempotency-Key'],
+  // So that a page can tell a retried publish's answer from a new one.
+  exposedHeaders: ['Idempotent-Replayed'],
   maxAge: 600,
 };
 

@@ -4,6 +4,7 @@ import type { TopicEvent } from '../topic-event.interface.js';
 import {
   SUBSCRIBED,
   UNSUBSCRIBED,
+  type OncePublished,
   type Transport,
   type TransportSignal,
 } from '../transport/transport.interface.js';
@@ -21,6 +22,10 @@ class ScriptedTransport implements Transport {
   active = 0;
 
   publish(): Promise<TopicEvent> {
+    return Promise.reject(new Error('not used'));
+  }
+
+  publishOnce(): Promise<OncePublished> {
     return Promise.reject(new Error('not used'));
   }
 

@@ -2,86 +2,210 @@ import { compareEventIds, nextEventId } from '../wire/event-id.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import type { History, HistoryRead } from './history.interface.js';
 
-/** One topic's retained events: a window over an array that is compacted now and then. */
-class TopicLog {
-  private events: TopicEvent[] = [];
+/**
+ * What one retained event is counted as, beyond its data and type: the event object, its id and
+ * the bookkeeping around it (measured: about 195 bytes of heap per small event).
+ */
+export const EVENT_OVERHEAD_BYTES = 256;
+
+/**
+ * What one topic's log is counted as while it exists, beyond its name: its map entry, the log and
+ * its arrays (measured: about 300 bytes of heap). Counted, so that many topics of small events are
+ * bounded too.
+ */
+export const TOPIC_OVERHEAD_BYTES = 512;
+
+/** One retained event, in its topic's log and in the history's age order at once. */
+interface Entry {
+  readonly event: TopicEvent;
+  readonly bytes: number;
+  /** Trimmed from its topic by the per-topic size; still in the age order until it is passed. */
+  dropped: boolean;
+}
+
+/** The bytes an event is counted as: its data and type (characters) and the fixed overhead. */
+export function eventBytes(event: OutgoingEvent): number {
+  return event.data.length + (event.type?.length ?? 0) + EVENT_OVERHEAD_BYTES;
+}
+
+/** An array used as a queue: taken from the front, compacted now and then. */
+class Window<T> {
+  /** Taken items are cleared, so that what was taken is not kept alive until the compaction. */
+  private items: (T | undefined)[] = [];
   private start = 0;
-  /** The id just before the oldest retained event: the last one trimmed, or the history's floor. */
-  base: string;
-  last: string;
 
-  constructor(floor: string) {
-    this.base = floor;
-    this.last = floor;
+  get length(): number {
+    return this.items.length - this.start;
   }
 
-  append(event: TopicEvent, capacity: number): void {
-    this.events.push(event);
-    this.last = event.id;
-    if (this.events.length - this.start > capacity) {
-      this.base = this.events[this.start].id;
-      this.start++;
-      // Compact once the dead prefix is as long as the window: amortised O(1) per append.
-      if (this.start >= capacity) {
-        this.events = this.events.slice(this.start);
-        this.start = 0;
-      }
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  first(): T | undefined {
+    return this.items[this.start];
+  }
+
+  shift(): T | undefined {
+    const item = this.items[this.start];
+    if (item === undefined) {
+      return undefined;
     }
+    this.items[this.start] = undefined;
+    this.start++;
+    // Compact once the dead prefix is as long as the window: amortised O(1) per shift.
+    if (this.start >= 16 && this.start * 2 >= this.items.length) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
+    }
+    return item;
   }
 
-  after(id: string): TopicEvent[] {
-    // Binary search: ids grow along the array.
+  /** Binary search: the items after the last one for which `atOrBefore` holds (they are sorted). */
+  after(atOrBefore: (item: T) => boolean): T[] {
     let lo = this.start;
-    let hi = this.events.length;
+    let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareEventIds(this.events[mid].id, id) <= 0) {
+      if (atOrBefore(this.items[mid]!)) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    return this.events.slice(lo);
+    return this.items.slice(lo) as T[];
+  }
+
+  /** Keeps only the items for which `keep` holds, in order. */
+  retain(keep: (item: T) => boolean): void {
+    this.items = this.items.slice(this.start).filter((item) => keep(item!));
+    this.start = 0;
+  }
+}
+
+/** One topic's retained events. */
+class TopicLog {
+  readonly entries = new Window<Entry>();
+  /** What the log itself is counted as. */
+  readonly bytes: number;
+  /** The id just before the oldest retained event: the last one dropped, or where the log began. */
+  base: string;
+  last: string;
+
+  constructor(topic: string, start: string) {
+    this.base = start;
+    this.last = start;
+    this.bytes = TOPIC_OVERHEAD_BYTES + topic.length;
+  }
+
+  /** Drops the oldest entry; its id becomes the base. */
+  dropOldest(): Entry | undefined {
+    const entry = this.entries.shift();
+    if (entry) {
+      entry.dropped = true;
+      this.base = entry.event.id;
+    }
+    return entry;
+  }
+
+  after(id: string): TopicEvent[] {
+    return this.entries
+      .after((entry) => compareEventIds(entry.event.id, id) <= 0)
+      .map((entry) => entry.event);
   }
 }
 
 /**
- * History in this process. Ids start above a floor taken from the clock at start, so a cursor
- * issued before a restart is recognised as one whose events are gone, rather than taken as a
- * position in the new history.
+ * History in this process, bounded twice: `historySize` events per topic, and `maxBytes` across
+ * all topics (each event counted as its data, type and a fixed overhead, each topic's log as a
+ * fixed overhead), past which the oldest events of any topic go first. A topic whose events are
+ * all gone and that nobody is subscribed to is forgotten altogether, so topics used once leave
+ * nothing behind.
+ *
+ * Ids grow across all topics (one last id for the history), so what has been evicted is known by
+ * one figure: `forgotten`, the newest last id of a topic forgotten. A topic without a log has no
+ * event after it; a position of such a topic at or after it misses nothing, one before it may
+ * have missed what was evicted and is answered `trimmed` (never a silent gap, and never
+ * `unknown-position` for a position this history gave).
+ *
+ * Ids start above a floor taken from the clock at start, so a cursor issued before a restart is
+ * recognised as one whose events are gone, rather than taken as a position in the new history.
  */
 export class MemoryHistory implements History {
   private readonly logs = new Map<string, TopicLog>();
   private readonly floor = `${Date.now()}-0`;
+  /** The last id given, to any topic. */
+  private lastId = this.floor;
+  /** The newest last id of a topic log forgotten: a topic without a log lost nothing after it. */
+  private forgotten = this.floor;
+  /** Every retained entry, oldest first (with entries already dropped, skipped when reached). */
+  private readonly age = new Window<Entry>();
+  private droppedInAge = 0;
+  /** Topics with a subscriber on this instance: their log is kept even when empty. */
+  private readonly subscribed = new Set<string>();
+  private accounted = 0;
 
-  constructor(private readonly historySize: number) {}
+  constructor(
+    private readonly historySize: number,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
+
+  /** Bytes counted now: retained events and topic logs; at most `maxBytes` after each append. */
+  get bytes(): number {
+    return this.accounted;
+  }
+
+  /** Topic logs held now. */
+  get topicCount(): number {
+    return this.logs.size;
+  }
 
   /** Stores an event and gives it its id. Only the memory transport writes here. */
   append(topic: string, event: OutgoingEvent, now = Date.now()): TopicEvent {
-    let log = this.logs.get(topic);
-    if (!log) {
-      log = new TopicLog(this.floor);
-      this.logs.set(topic, log);
-    }
+    const log = this.logs.get(topic) ?? this.open(topic);
     const stored: TopicEvent = {
       topic,
-      id: nextEventId(log.last, now),
+      id: nextEventId(this.lastId, now),
       type: event.type,
       data: event.data,
       publishedAt: now,
     };
-    log.append(stored, this.historySize);
+    this.lastId = stored.id;
+    const entry: Entry = { event: stored, bytes: eventBytes(stored), dropped: false };
+    log.entries.push(entry);
+    log.last = stored.id;
+    this.age.push(entry);
+    this.accounted += entry.bytes;
+    if (log.entries.length > this.historySize) {
+      this.accounted -= log.dropOldest()!.bytes;
+      this.droppedInAge++;
+    }
+    this.evict();
     return stored;
   }
 
+  /** A subscriber of `topic` arrived on this instance: its log stays while it is there. */
+  subscribe(topic: string): void {
+    this.subscribed.add(topic);
+  }
+
+  /** The last subscriber of `topic` left: an empty log is forgotten now. */
+  unsubscribe(topic: string): void {
+    this.subscribed.delete(topic);
+    const log = this.logs.get(topic);
+    if (log && log.entries.length === 0) {
+      this.forget(topic, log);
+    }
+  }
+
   head(topic: string): Promise<string> {
-    return Promise.resolve(this.logs.get(topic)?.last ?? this.floor);
+    return Promise.resolve(this.logs.get(topic)?.last ?? this.lastId);
   }
 
   readAfter(topic: string, after: string): Promise<HistoryRead> {
     const log = this.logs.get(topic);
-    const base = log?.base ?? this.floor;
-    const head = log?.last ?? this.floor;
+    const base = log?.base ?? this.forgotten;
+    const head = log?.last ?? this.lastId;
     if (compareEventIds(after, head) > 0 || compareEventIds(after, this.floor) < 0) {
       return Promise.resolve({ events: [], head, gap: 'unknown-position' });
     }
@@ -89,5 +213,56 @@ export class MemoryHistory implements History {
       return Promise.resolve({ events: [], head, gap: 'trimmed' });
     }
     return Promise.resolve({ events: log ? log.after(after) : [], head });
+  }
+
+  /**
+   * A new log begins where a topic without one stands: nothing after `forgotten` was evicted from
+   * it (see the class).
+   */
+  private open(topic: string): TopicLog {
+    const log = new TopicLog(topic, this.forgotten);
+    this.logs.set(topic, log);
+    this.accounted += log.bytes;
+    return log;
+  }
+
+  private forget(topic: string, log: TopicLog): void {
+    this.logs.delete(topic);
+    this.accounted -= log.bytes;
+    if (compareEventIds(log.last, this.forgotten) > 0) {
+      this.forgotten = log.last;
+    }
+  }
+
+  /** Drops the oldest events of any topic until the count is within the bound. */
+  private evict(): void {
+    while (this.accounted > this.maxBytes) {
+      const entry = this.age.shift();
+      if (!entry) {
+        // Only the logs of subscribed topics are left, each empty: bounded by the streams.
+        break;
+      }
+      if (entry.dropped) {
+        this.droppedInAge--;
+        continue;
+      }
+      const topic = entry.event.topic;
+      const log = this.logs.get(topic);
+      // Ids grow across topics: the oldest retained entry is the oldest of its topic's.
+      if (log?.entries.first() !== entry) {
+        continue;
+      }
+      log.dropOldest();
+      this.accounted -= entry.bytes;
+      if (log.entries.length === 0 && !this.subscribed.has(topic)) {
+        this.forget(topic, log);
+      }
+    }
+    // Entries dropped by the per-topic size wait in the age order until reached; once they are
+    // most of it, they go, so that it never holds more than twice what is retained.
+    if (this.droppedInAge > 1024 && this.droppedInAge * 2 > this.age.length) {
+      this.age.retain((entry) => !entry.dropped);
+      this.droppedInAge = 0;
+    }
   }
 }

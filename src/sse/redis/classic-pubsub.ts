@@ -41,8 +41,9 @@ export class ClassicPubSub implements PubSub {
   }
 
   /**
-   * It is back (ioredis resubscribes by itself): each channel subscribes again and says SUBSCRIBED
-   * once in place, after an UNSUBSCRIBED for any that went live during the outage.
+   * It is back (ioredis's own resubscription is off, see RedisConnections): each channel subscribes
+   * again and says SUBSCRIBED once in place, after an UNSUBSCRIBED for any that went live during
+   * the outage.
    */
   recovered(): void {
     this.channels.forEach((subscriber, channel) => {

@@ -5,6 +5,13 @@ import type { PubSub } from './pubsub.interface.js';
 /** How long the start waits for Redis before going on without it. */
 const STARTUP_WAIT_MS = 5000;
 
+/**
+ * How long a command may go unanswered before it fails, unless configured: a hung Redis (stopped,
+ * swapping, a long script) keeps its connections open and answers nothing, and a request must not
+ * wait for it.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
+
 /** What runs Ripple's commands and scripts: one Redis, or a cluster that routes by hash slot. */
 export type RedisClient = Redis | Cluster;
 

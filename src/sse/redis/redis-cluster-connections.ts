@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from 'ioredis';
-import { quit, RedisBackend } from './redis-backend.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisBackend } from './redis-backend.js';
 import { ShardedPubSub } from './sharded-pubsub.js';
 
 /**
@@ -17,9 +17,14 @@ export class RedisClusterConnections extends RedisBackend {
     /** Seed nodes: a comma-separated list of redis:// URLs; the others are discovered. */
     seedUrls: string,
     keyPrefix: string,
+    /** A command not answered by then fails (see RedisBackend). */
+    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
   ) {
     super(keyPrefix);
-    const { nodes, options } = clusterSeeds(seedUrls);
+    const seeds = clusterSeeds(seedUrls);
+    const nodes = seeds.nodes;
+    // On every node's connection, the subscribers' included: a hung master answers nothing.
+    const options: RedisOptions = { ...seeds.options, commandTimeout: commandTimeoutMs };
     this.command = new Cluster(nodes, {
       redisOptions: { ...options, connectionName: 'ripple:command' },
       // While a shard is away a publish must fail soon (503), not wait in a queue.

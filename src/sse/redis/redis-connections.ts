@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ClassicPubSub } from './classic-pubsub.js';
-import { quit, RedisBackend } from './redis-backend.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisBackend } from './redis-backend.js';
 
 /**
  * The instance's two connections to one Redis: one for commands, one for subscriptions (a
@@ -15,11 +15,19 @@ export class RedisConnections extends RedisBackend {
   /** The subscriber dropped and the pub/sub side has not been told it is back. */
   private subscriberLost = false;
 
-  constructor(url: string, keyPrefix: string) {
+  constructor(
+    url: string,
+    keyPrefix: string,
+    /** A command not answered by then fails (see RedisBackend). */
+    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  ) {
     super(keyPrefix);
     const common: RedisOptions = {
       // Redis's own retry: capped exponential backoff, forever; errors are logged once per outage.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 2000),
+      // A Redis that hangs (stopped, swapping, a long script) keeps the connection open and answers
+      // nothing: without a deadline a SUBSCRIBE or a read would wait for as long.
+      commandTimeout: commandTimeoutMs,
     };
     this.command = new Redis(url, {
       ...common,
@@ -37,6 +45,10 @@ export class RedisConnections extends RedisBackend {
       // RESP2 keeps a subscriber connection in the classic subscriber mode.
       protocol: 2,
       maxRetriesPerRequest: null,
+      // ClassicPubSub subscribes every channel again once both connections are back, and handles
+      // the answer; ioredis's own resubscription leaves its promise unhandled, which a command
+      // deadline could reject (an unhandled rejection ends the process).
+      autoResubscribe: false,
     });
     this.pubsub = new ClassicPubSub(this.subscriber);
     this.watch('command', this.command);

@@ -14,6 +14,12 @@ export interface RedisKeys {
    * was lost, and that the client sends again, finds it and is not stored twice.
    */
   published(topic: string, publishId: string): string;
+  /**
+   * The record of a publish under its caller's Idempotency-Key (by its digest, so that any key
+   * makes a short key), in the topic's slot like the rest: the publish script stores a call once
+   * per record, whoever sends it again.
+   */
+  idempotent(topic: string, keyDigest: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -21,6 +27,7 @@ export function redisKeys(prefix: string): RedisKeys {
     log: (topic) => `${prefix}{${topic}}:log`,
     live: (topic) => `${prefix}{${topic}}:live`,
     published: (topic, publishId) => `${prefix}{${topic}}:pub:${publishId}`,
+    idempotent: (topic, keyDigest) => `${prefix}{${topic}}:idem:${keyDigest}`,
   };
 }
 

@@ -4,8 +4,9 @@ import type { PubSub } from './pubsub.interface.js';
  * Lua run by Redis, so that each step is atomic on the server.
  *
  * The publish script: KEYS[1] the topic's stream, KEYS[2] its channel, KEYS[3] the record of this
- * publish call (its publish id); ARGV: max length, data, type ('' for none), publishedAt, how long
- * the record is kept (ms). Appends, trims to the bound, then publishes the envelope with the id the
+ * publish call (its publish id, or its caller's Idempotency-Key); ARGV: max length, data, type (''
+ * for none), publishedAt, how long the record is kept (ms), the call's fingerprint ('' or absent
+ * for none). Appends, trims to the bound, then publishes the envelope with the id the
  * stream gave, in the same step: every instance receives a topic's events in id order. It
  * publishes with PUBLISH on one Redis, with SPUBLISH (sharded, Redis 7) on a cluster, where the
  * hash tag puts the three keys in one slot, so the script runs on the shard that owns the channel.
@@ -14,7 +15,11 @@ import type { PubSub } from './pubsub.interface.js';
  * connection lost (on one Redis once reconnected, on a cluster to the master that took over), and
  * Redis may have run it. So the script records the id it stored under the call's publish id, in
  * the same atomic step (and so replicated with it), and a call it finds there answers that id
- * without storing or publishing again.
+ * without storing or publishing again. An HTTP publisher that retries with an Idempotency-Key gets
+ * the same: its record is named by the key, and holds `<id> <fingerprint>` (a digest of the type
+ * and data), which the script answers as it is when it finds it, so that the caller can tell a
+ * retry (same fingerprint) from a different publish under a reused key. A new store answers the
+ * bare id.
  *
  * It trims with XDEL rather than MAXLEN because only XDEL records the stream's
  * max-deleted-entry-id (Redis 7), which is how a read knows that a position has fallen off. It
@@ -24,13 +29,17 @@ import type { PubSub } from './pubsub.interface.js';
  */
 /** Stores and publishes one event unless its call's record names it already; Lua shared by both. */
 const publishOne = (publishCommand: PubSub['publishCommand']): string => `
-local function publishOne(record, data, type, at, keep)
+local function publishOne(record, data, type, at, keep, fingerprint)
   local stored = redis.call('GET', record)
   if stored then
     return stored, false
   end
   local id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
-  redis.call('SET', record, id, 'PX', keep)
+  local value = id
+  if fingerprint ~= '' then
+    value = id .. ' ' .. fingerprint
+  end
+  redis.call('SET', record, value, 'PX', keep)
   redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data)
   return id, true
 end
@@ -54,7 +63,7 @@ end
 
 export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
 ${publishOne(publishCommand)}
-local id, added = publishOne(KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+local id, added = publishOne(KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] or '')
 if added then
 ${TRIM}
 end
@@ -64,14 +73,15 @@ return id
 /**
  * The publish script for several events of one topic at once, in one atomic step and in order:
  * KEYS[1] the stream, KEYS[2] the channel, KEYS[3..] one call's record per event; ARGV: max length,
- * how long records are kept, then data, type and publishedAt per event. Answers the ids in order.
+ * then per event data, type, publishedAt, how long its record is kept and its fingerprint ('' for
+ * none). Answers, in order, what the single script answers for each.
  */
 export const publishBatchScript = (publishCommand: PubSub['publishCommand']): string => `
 ${publishOne(publishCommand)}
 local ids, added = {}, false
 for i = 3, #KEYS do
-  local a = 3 * (i - 2)
-  local id, new = publishOne(KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[2])
+  local a = 5 * (i - 3) + 2
+  local id, new = publishOne(KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
   ids[#ids + 1] = id
   added = added or new
 end
@@ -92,6 +102,8 @@ export interface PublishCommand {
     type: string,
     publishedAt: number,
     keepPublishedMs: number,
+    /** Under an Idempotency-Key; absent (or '') for none. */
+    fingerprint?: string,
   ): Promise<string>;
 }
 
@@ -127,3 +139,18 @@ if ARGV[1] ~= '' and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
 end
 return { last, deleted, entries }
 `;
+
+/** What the publish script answered for one call. */
+export interface PublishReply {
+  id: string;
+  /** Set when the call's record named an Idempotency-Key's earlier publish: its fingerprint. */
+  storedFingerprint?: string;
+}
+
+/** Reads one answer of the publish script: a bare id, or `<id> <fingerprint>` from a record. */
+export function parsePublishReply(reply: string): PublishReply {
+  const space = reply.indexOf(' ');
+  return space < 0
+    ? { id: reply }
+    : { id: reply.slice(0, space), storedFingerprint: reply.slice(space + 1) };
+}

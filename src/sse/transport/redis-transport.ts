@@ -5,12 +5,21 @@ import type { ChannelSignal } from '../redis/pubsub.interface.js';
 import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { publishIds } from '../redis/publish-ids.js';
-import { publishBatchScript, publishScript, type PublishCommand } from '../redis/redis-scripts.js';
+import {
+  parsePublishReply,
+  publishBatchScript,
+  publishScript,
+  type PublishCommand,
+  type PublishReply,
+} from '../redis/redis-scripts.js';
+import { withDeadline } from '../redis/deadline.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
+import { eventFingerprint, keyDigest } from './idempotency.js';
 import { TopicFeeds, type Feed } from './topic-feeds.js';
 import {
   SUBSCRIBED,
   UNSUBSCRIBED,
+  type OncePublished,
   type Transport,
   type TransportSignal,
 } from './transport.interface.js';
@@ -30,10 +39,21 @@ const MAX_BATCH = 256;
 interface PendingPublish {
   event: OutgoingEvent;
   publishedAt: number;
-  /** The key of this call's record (its publish id). */
+  /** The key of this call's record (its publish id, or its caller's Idempotency-Key). */
   record: string;
-  resolve: (event: TopicEvent) => void;
+  /** How long Redis keeps the record, in ms. */
+  keepMs: number;
+  /** The call's fingerprint under an Idempotency-Key; '' otherwise. */
+  fingerprint: string;
+  resolve: (reply: PublishReply) => void;
   reject: (err: unknown) => void;
+}
+
+export interface RedisTransportOptions {
+  /** How long a publish waits for Redis before it fails, in ms. */
+  commandTimeoutMs: number;
+  /** How long Redis keeps a publish's Idempotency-Key, in ms. */
+  idempotencyWindowMs: number;
 }
 
 /**
@@ -65,6 +85,10 @@ export class RedisTransport implements Transport {
     private readonly backend: RedisBackend,
     private readonly keys: RedisKeys,
     private readonly historySize: number,
+    private readonly options: RedisTransportOptions = {
+      commandTimeoutMs: 3000,
+      idempotencyWindowMs: 600_000,
+    },
   ) {
     backend.command.defineCommand('ripplePublish', {
       numberOfKeys: 3,
@@ -93,7 +117,50 @@ export class RedisTransport implements Transport {
    * a call's cost in ioredis and in Redis, not its events, was most of what a publish cost.
    */
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent> {
-    return new Promise<TopicEvent>((resolve, reject) => {
+    const publishedAt = Date.now();
+    // One id per call, however often ioredis sends it: the script stores and publishes it once.
+    const record = this.keys.published(topic, this.nextPublishId());
+    return this.enqueue(topic, event, publishedAt, record, KEEP_PUBLISHED_MS, '').then(
+      ({ id }) => ({ topic, id, type: event.type, data: event.data, publishedAt }),
+    );
+  }
+
+  /**
+   * The record is named by the key rather than by the call, and kept for the idempotency window:
+   * the HTTP publisher's retry finds it as ioredis's own resend does.
+   */
+  publishOnce(topic: string, event: OutgoingEvent, key: string): Promise<OncePublished> {
+    const fingerprint = eventFingerprint(event);
+    const record = this.keys.idempotent(topic, keyDigest(key));
+    return this.enqueue(
+      topic,
+      event,
+      Date.now(),
+      record,
+      // Never shorter than ioredis's own resends need.
+      Math.max(this.options.idempotencyWindowMs, KEEP_PUBLISHED_MS),
+      fingerprint,
+    ).then(({ id, storedFingerprint }) => ({
+      topic,
+      id,
+      replayed: storedFingerprint !== undefined,
+      conflict: storedFingerprint !== undefined && storedFingerprint !== fingerprint,
+    }));
+  }
+
+  /**
+   * Queues a call for this turn's script call of its topic. It fails once the deadline passes
+   * without an answer, although Redis may still store it later: what an Idempotency-Key is for.
+   */
+  private enqueue(
+    topic: string,
+    event: OutgoingEvent,
+    publishedAt: number,
+    record: string,
+    keepMs: number,
+    fingerprint: string,
+  ): Promise<PublishReply> {
+    const answer = new Promise<PublishReply>((resolve, reject) => {
       let queue = this.pending.get(topic);
       if (!queue) {
         queue = [];
@@ -102,10 +169,9 @@ export class RedisTransport implements Transport {
           process.nextTick(() => this.flush());
         }
       }
-      // One id per call, however often ioredis sends it: the script stores and publishes it once.
-      const record = this.keys.published(topic, this.nextPublishId());
-      queue.push({ event, publishedAt: Date.now(), record, resolve, reject });
+      queue.push({ event, publishedAt, record, keepMs, fingerprint, resolve, reject });
     });
+    return withDeadline(answer, this.options.commandTimeoutMs, `a publish to ${topic}`);
   }
 
   /** The batch script as the command for `size` events (see the constructor). */
@@ -134,10 +200,10 @@ export class RedisTransport implements Transport {
   private send(topic: string, batch: PendingPublish[]): void {
     const log = this.keys.log(topic);
     const live = this.keys.live(topic);
-    let ids: Promise<string[]>;
+    let replies: Promise<string[]>;
     if (batch.length === 1) {
-      const { event, publishedAt, record } = batch[0];
-      ids = this.redis
+      const { event, publishedAt, record, keepMs, fingerprint } = batch[0];
+      replies = this.redis
         .ripplePublish(
           log,
           live,
@@ -146,25 +212,23 @@ export class RedisTransport implements Transport {
           event.data,
           event.type ?? '',
           publishedAt,
-          KEEP_PUBLISHED_MS,
+          keepMs,
+          fingerprint,
         )
-        .then((id) => [id]);
+        .then((reply) => [reply]);
     } else {
       const args: (string | number)[] = [log, live];
       for (const { record } of batch) {
         args.push(record);
       }
-      args.push(this.historySize, KEEP_PUBLISHED_MS);
-      for (const { event, publishedAt } of batch) {
-        args.push(event.data, event.type ?? '', publishedAt);
+      args.push(this.historySize);
+      for (const { event, publishedAt, keepMs, fingerprint } of batch) {
+        args.push(event.data, event.type ?? '', publishedAt, keepMs, fingerprint);
       }
-      ids = this.batchCommand(batch.length)(...args);
+      replies = this.batchCommand(batch.length)(...args);
     }
-    ids.then(
-      (stored) =>
-        batch.forEach(({ event, publishedAt, resolve }, i) =>
-          resolve({ topic, id: stored[i], type: event.type, data: event.data, publishedAt }),
-        ),
+    replies.then(
+      (stored) => batch.forEach(({ resolve }, i) => resolve(parsePublishReply(stored[i]))),
       (err: unknown) => batch.forEach(({ reject }) => reject(err)),
     );
   }

@@ -21,6 +21,16 @@ export const UNSUBSCRIBED = Symbol('ripple.unsubscribed');
 
 export type TransportSignal = TopicEvent | typeof SUBSCRIBED | typeof UNSUBSCRIBED;
 
+/** What a publish under an Idempotency-Key stored, or had stored before. */
+export interface OncePublished {
+  topic: string;
+  id: string;
+  /** An earlier publish with the key stored it; this one stored nothing. */
+  replayed: boolean;
+  /** The earlier publish with the key was of another type or data: nothing was stored. */
+  conflict: boolean;
+}
+
 /**
  * Moves events between publishers and subscribers, possibly across instances. Every subscriber of
  * a topic, on every instance, receives the topic's events in one order: the order of their ids.
@@ -28,6 +38,11 @@ export type TransportSignal = TopicEvent | typeof SUBSCRIBED | typeof UNSUBSCRIB
 export interface Transport {
   /** Assigns the id, stores the event in history and makes it live, as one step. */
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent>;
+  /**
+   * `publish`, once per topic and Idempotency-Key within the transport's idempotency window: a call
+   * with a key already used answers the id stored then, and stores nothing.
+   */
+  publishOnce(topic: string, event: OutgoingEvent, key: string): Promise<OncePublished>;
   /**
    * The topic's live events, preceded by SUBSCRIBED; shared by all local subscribers of a topic.
    * After a lost subscription, UNSUBSCRIBED, then SUBSCRIBED again when it is back: what was

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { isTopicName, RESERVED_TYPE_PREFIX } from '../wire/topic-name.js';
 import {
+  BAD_IDEMPOTENCY_KEY,
   BAD_TOPIC,
   BAD_TYPE,
   BODY_NOT_OBJECT,
@@ -42,6 +43,17 @@ export function checkTopic(topic: string): string {
     throw new BadRequestException(RESERVED_TOPIC(topic));
   }
   return topic;
+}
+
+/** An Idempotency-Key: 1 to 200 visible ASCII characters, so that it is safe in a log line. */
+export function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key === undefined) {
+    return undefined;
+  }
+  if (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new BadRequestException(BAD_IDEMPOTENCY_KEY());
+  }
+  return key;
 }
 
 export function checkType(type: unknown): string | undefined {
