@@ -1,4 +1,4 @@
-import { compareEventIds, nextEventId } from '../wire/event-id.js';
+import { compareEventIds, isEventId, nextEventId } from '../wire/event-id.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import type { History, HistoryRead } from './history.interface.js';
 
@@ -82,7 +82,11 @@ export class MemoryHistory implements History {
     const log = this.logs.get(topic);
     const base = log?.base ?? this.floor;
     const head = log?.last ?? this.floor;
-    if (compareEventIds(after, head) > 0 || compareEventIds(after, this.floor) < 0) {
+    if (
+      !isEventId(after) ||
+      compareEventIds(after, head) > 0 ||
+      compareEventIds(after, this.floor) < 0
+    ) {
       return Promise.resolve({ events: [], head, gap: 'unknown-position' });
     }
     if (compareEventIds(after, base) < 0) {

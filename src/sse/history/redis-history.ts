@@ -2,7 +2,7 @@ import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { READ_SCRIPT } from '../redis/redis-scripts.js';
 import type { TopicEvent } from '../topic-event.interface.js';
-import { compareEventIds } from '../wire/event-id.js';
+import { compareEventIds, isEventId } from '../wire/event-id.js';
 import type { History, HistoryRead } from './history.interface.js';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -33,6 +33,10 @@ export class RedisHistory implements History {
   }
 
   async readAfter(topic: string, after: string): Promise<HistoryRead> {
+    if (!isEventId(after)) {
+      // No position Redis could hold: it never reaches a command.
+      return { events: [], head: await this.head(topic), gap: 'unknown-position' };
+    }
     const [head, deleted, entries] = await this.redis.rippleRead(this.keys.log(topic), after);
     if (compareEventIds(after, head) > 0) {
       return { events: [], head, gap: 'unknown-position' };
