@@ -19,6 +19,7 @@ import { SseModule } from './sse/index.js';
         redisUrl: config.redisUrl,
         redisKeyPrefix: config.redisPrefix,
         historySize: config.historySize,
+        replayPageSize: config.replayPageSize,
         heartbeatMs: config.heartbeatMs,
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,

@@ -104,6 +104,7 @@ export const rippleEnvSchema = z.object({
     .default('ripple:'),
   RIPPLE_LEADER_LEASE_MS: int(1000, 600_000).default(10_000),
   RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(1000),
+  RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(100),
   RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(32),
@@ -200,6 +201,7 @@ export interface RippleConfig {
   redisPrefix: string;
   leaderLeaseMs: number;
   historySize: number;
+  replayPageSize: number;
   heartbeatMs: number;
   retryMs: number;
   maxTopicsPerConnection: number;
@@ -265,6 +267,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     redisPrefix: e.RIPPLE_REDIS_PREFIX,
     leaderLeaseMs: e.RIPPLE_LEADER_LEASE_MS,
     historySize: e.RIPPLE_HISTORY_SIZE,
+    replayPageSize: e.RIPPLE_REPLAY_PAGE_SIZE,
     heartbeatMs: e.RIPPLE_HEARTBEAT_MS,
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,

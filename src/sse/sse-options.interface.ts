@@ -14,6 +14,11 @@ export interface SseModuleOptions {
   redisKeyPrefix?: string;
   /** Events kept per topic for resume. Default 1000. */
   historySize?: number;
+  /**
+   * Events a resume reads from history and writes at once; the next page waits until the
+   * client's backlog is back under `maxBufferBytes`. Default 100.
+   */
+  replayPageSize?: number;
   /** A comment goes out on a connection idle this long, in ms. Default 15000. */
   heartbeatMs?: number;
   /** The reconnection delay sent to clients in the `retry:` line, in ms. Default 2000. */

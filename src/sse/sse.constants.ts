@@ -10,6 +10,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   redisUrl: 'redis://127.0.0.1:6379',
   redisKeyPrefix: 'ripple:',
   historySize: 1000,
+  replayPageSize: 100,
   heartbeatMs: 15_000,
   retryMs: 2000,
   maxTopicsPerConnection: 32,

@@ -29,7 +29,7 @@ class TopicLog {
     }
   }
 
-  after(id: string): TopicEvent[] {
+  after(id: string, limit: number): { events: TopicEvent[]; more: boolean } {
     // Binary search: ids grow along the array.
     let lo = this.start;
     let hi = this.events.length;
@@ -41,7 +41,8 @@ class TopicLog {
         hi = mid;
       }
     }
-    return this.events.slice(lo);
+    const end = Math.min(lo + limit, this.events.length);
+    return { events: this.events.slice(lo, end), more: end < this.events.length };
   }
 }
 
@@ -53,6 +54,11 @@ class TopicLog {
 export class MemoryHistory implements History {
   private readonly logs = new Map<string, TopicLog>();
   private readonly floor = `${Date.now()}-0`;
+  /**
+   * The last id given, across all topics: ids grow in publish order over the whole process, so
+   * a resume of several topics merged by id replays them in the order they were published.
+   */
+  private last = this.floor;
 
   constructor(private readonly historySize: number) {}
 
@@ -65,11 +71,12 @@ export class MemoryHistory implements History {
     }
     const stored: TopicEvent = {
       topic,
-      id: nextEventId(log.last, now),
+      id: nextEventId(this.last, now),
       type: event.type,
       data: event.data,
       publishedAt: now,
     };
+    this.last = stored.id;
     log.append(stored, this.historySize);
     return stored;
   }
@@ -78,7 +85,7 @@ export class MemoryHistory implements History {
     return Promise.resolve(this.logs.get(topic)?.last ?? this.floor);
   }
 
-  readAfter(topic: string, after: string): Promise<HistoryRead> {
+  readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {
     const log = this.logs.get(topic);
     const base = log?.base ?? this.floor;
     const head = log?.last ?? this.floor;
@@ -87,11 +94,11 @@ export class MemoryHistory implements History {
       compareEventIds(after, head) > 0 ||
       compareEventIds(after, this.floor) < 0
     ) {
-      return Promise.resolve({ events: [], head, gap: 'unknown-position' });
+      return Promise.resolve({ events: [], more: false, head, gap: 'unknown-position' });
     }
     if (compareEventIds(after, base) < 0) {
-      return Promise.resolve({ events: [], head, gap: 'trimmed' });
+      return Promise.resolve({ events: [], more: false, head, gap: 'trimmed' });
     }
-    return Promise.resolve({ events: log ? log.after(after) : [], head });
+    return Promise.resolve({ ...(log?.after(after, limit) ?? { events: [], more: false }), head });
   }
 }

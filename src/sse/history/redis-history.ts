@@ -9,7 +9,7 @@ type StreamEntry = [id: string, fields: string[]];
 type ReadReply = [last: string, deleted: string, entries: StreamEntry[]];
 
 interface ReadCommand {
-  rippleRead(key: string, after: string): Promise<ReadReply>;
+  rippleRead(key: string, after: string, count: number): Promise<ReadReply>;
 }
 
 /**
@@ -28,23 +28,31 @@ export class RedisHistory implements History {
   }
 
   async head(topic: string): Promise<string> {
-    const [last] = await this.redis.rippleRead(this.keys.log(topic), '');
+    const [last] = await this.redis.rippleRead(this.keys.log(topic), '', 0);
     return last;
   }
 
-  async readAfter(topic: string, after: string): Promise<HistoryRead> {
+  async readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {
     if (!isEventId(after)) {
       // No position Redis could hold: it never reaches a command.
-      return { events: [], head: await this.head(topic), gap: 'unknown-position' };
+      return { events: [], more: false, head: await this.head(topic), gap: 'unknown-position' };
     }
-    const [head, deleted, entries] = await this.redis.rippleRead(this.keys.log(topic), after);
+    const count = Math.max(1, Math.floor(limit));
+    const [head, deleted, entries] = await this.redis.rippleRead(
+      this.keys.log(topic),
+      after,
+      count,
+    );
     if (compareEventIds(after, head) > 0) {
-      return { events: [], head, gap: 'unknown-position' };
+      return { events: [], more: false, head, gap: 'unknown-position' };
     }
     if (compareEventIds(after, deleted) < 0) {
-      return { events: [], head, gap: 'trimmed' };
+      return { events: [], more: false, head, gap: 'trimmed' };
     }
-    return { events: entries.map((entry) => toEvent(topic, entry)), head };
+    const events = entries.map((entry) => toEvent(topic, entry));
+    // A full page that stops short of the head: more follow (the head is the stream's last entry).
+    const more = events.length === count && compareEventIds(events[count - 1].id, head) < 0;
+    return { events, more, head };
   }
 }
 

@@ -96,7 +96,8 @@ export interface PublishCommand {
 }
 
 /**
- * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none).
+ * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none);
+ * ARGV[2] how many entries at most (a page).
  * Returns { last id, id of the last event trimmed away, entries after the position }, read in one
  * step so that the three agree. Entries are read only when the position lies between the two:
  * outside, the caller resets. A position that is not an id Redis can hold (a part past uint64)
@@ -132,7 +133,7 @@ for i = 1, #info, 2 do
 end
 local entries = {}
 if usable(ARGV[1]) and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
-  entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')
+  entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
 end
 return { last, deleted, entries }
 `;
