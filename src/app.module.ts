@@ -23,6 +23,7 @@ import { SseModule } from './sse/index.js';
         redisCommandTimeoutMs: config.redisCommandTimeoutMs,
         idempotencyWindowMs: config.idempotencyWindowMs,
         idempotencyMaxKeys: config.idempotencyMaxKeys,
+        replayPageSize: config.replayPageSize,
         heartbeatMs: config.heartbeatMs,
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,

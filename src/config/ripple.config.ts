@@ -118,6 +118,7 @@ export const rippleEnvSchema = z.object({
   RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
   RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(600_000),
   RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(10_000),
+  RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(100),
   RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(32),
@@ -228,6 +229,7 @@ export interface RippleConfig {
   idempotencyWindowMs: number;
   /** Idempotency-Keys the memory transport remembers at most (Redis keeps each for the window). */
   idempotencyMaxKeys: number;
+  replayPageSize: number;
   heartbeatMs: number;
   retryMs: number;
   maxTopicsPerConnection: number;
@@ -303,6 +305,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     redisCommandTimeoutMs: e.RIPPLE_REDIS_COMMAND_TIMEOUT_MS,
     idempotencyWindowMs: e.RIPPLE_IDEMPOTENCY_WINDOW_MS,
     idempotencyMaxKeys: e.RIPPLE_IDEMPOTENCY_MAX_KEYS,
+    replayPageSize: e.RIPPLE_REPLAY_PAGE_SIZE,
     heartbeatMs: e.RIPPLE_HEARTBEAT_MS,
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,

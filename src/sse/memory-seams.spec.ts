@@ -2,6 +2,7 @@ import { describeHistoryContract } from '../../test/contracts/history.contract.j
 import type { MakeSeams } from '../../test/contracts/seams.js';
 import { describeTransportContract } from '../../test/contracts/transport.contract.js';
 import { MemoryHistory } from './history/memory-history.js';
+import { compareEventIds } from './wire/event-id.js';
 import { MemoryTransport } from './transport/memory-transport.js';
 
 const makeMemory: MakeSeams = ({ historySize }) => {
@@ -20,7 +21,20 @@ describe('memory history, beyond the contract', () => {
     await new Promise((resolve) => setTimeout(resolve, 2));
     const after = await makeMemory({ historySize: 10 });
     await after.transport.publish('t', { data: '2' });
-    expect((await after.history.readAfter('t', old.id)).gap).toBe('unknown-position');
+    expect((await after.history.readAfter('t', old.id, 10)).gap).toBe('unknown-position');
+  });
+
+  it('gives ids that grow across all topics, in publish order', async () => {
+    const { history } = await makeMemory({ historySize: 10 });
+    const memory = history as MemoryHistory;
+    const now = Date.now();
+    // The same millisecond for all, and the clock going back: order is still publish order.
+    const ids = ['a', 'b', 'a', 'c', 'b'].map((topic, i) =>
+      memory.append(topic, { data: String(i) }, i === 4 ? now - 1000 : now),
+    );
+    const sorted = [...ids].sort((x, y) => compareEventIds(x.id, y.id));
+    expect(sorted).toEqual(ids);
+    expect(new Set(ids.map((event) => event.id)).size).toBe(ids.length);
   });
 
   it('forgets the Subject of a topic when its last subscriber leaves', async () => {

@@ -188,6 +188,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         channels: this.channels,
         history: this.history,
         retryMs: this.options.retryMs,
+        pageSize: this.options.replayPageSize,
         heartbeat$: this.heartbeat$,
         directAllowed: (): boolean => stream.returnedAsIs,
       },

@@ -31,6 +31,11 @@ export interface SseModuleOptions {
    * each for the window.) Default 10000.
    */
   idempotencyMaxKeys?: number;
+  /**
+   * Events a resume reads from history and writes at once; the next page waits until the
+   * client's backlog is back under `maxBufferBytes`. Default 100.
+   */
+  replayPageSize?: number;
   /** A comment goes out on a connection idle this long, in ms. Default 15000. */
   heartbeatMs?: number;
   /** The reconnection delay sent to clients in the `retry:` line, in ms. Default 2000. */

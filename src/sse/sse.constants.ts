@@ -14,6 +14,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   redisCommandTimeoutMs: 3000,
   idempotencyWindowMs: 600_000,
   idempotencyMaxKeys: 10_000,
+  replayPageSize: 100,
   heartbeatMs: 15_000,
   retryMs: 2000,
   maxTopicsPerConnection: 32,

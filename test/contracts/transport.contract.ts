@@ -116,7 +116,7 @@ export function describeTransportContract(name: string, make: MakeSeams): void {
       const topic = freshTopic('stored');
       const before = await seams.history.head(topic);
       const stored = await seams.transport.publish(topic, { data: '"kept"' });
-      const read = await seams.history.readAfter(topic, before);
+      const read = await seams.history.readAfter(topic, before, 1000);
       expect(read.events).toEqual([stored]);
       expect(read.head).toBe(stored.id);
     });

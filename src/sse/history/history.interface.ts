@@ -7,8 +7,10 @@ export const HISTORY = Symbol('RIPPLE_HISTORY');
 export const InjectHistory = (): ParameterDecorator => Inject(HISTORY);
 
 export interface HistoryRead {
-  /** The retained events after the position asked for, oldest first. */
+  /** The retained events after the position asked for, oldest first, at most the limit asked. */
   events: TopicEvent[];
+  /** The page was full and more events follow it: read again after the last one. */
+  more: boolean;
   /** The topic's last id at the time of the read (`0-0` or a floor when it has none). */
   head: string;
   /**
@@ -26,5 +28,9 @@ export interface HistoryRead {
 export interface History {
   /** The id of the topic's last event, or its floor when it has none. */
   head(topic: string): Promise<string>;
-  readAfter(topic: string, after: string): Promise<HistoryRead>;
+  /**
+   * At most `limit` events after `after`: a page, so that a resume holds one page at a time
+   * rather than all the history after its cursor.
+   */
+  readAfter(topic: string, after: string, limit: number): Promise<HistoryRead>;
 }

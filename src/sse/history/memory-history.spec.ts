@@ -7,6 +7,9 @@ import {
   TOPIC_OVERHEAD_BYTES,
 } from './memory-history.js';
 
+/** A page larger than anything these tests store: every event at once. */
+const ALL = 1_000_000;
+
 /** What one log of `topic` holding these events is counted as. */
 const logBytes = (topic: string, ...data: string[]) =>
   TOPIC_OVERHEAD_BYTES + topic.length + data.reduce((sum, d) => sum + eventBytes({ data: d }), 0);
@@ -30,8 +33,8 @@ describe('MemoryHistory, bounded in bytes across topics (issue 13, item 7)', () 
     const b2 = history.append('b', { data });
     expect(history.bytes).toBeLessThanOrEqual(max);
     // a1 went, the oldest of all, though a is not the topic just published to.
-    expect((await history.readAfter('a', a1.id)).events).toEqual([a2]);
-    expect((await history.readAfter('b', b1.id)).events).toEqual([b2]);
+    expect((await history.readAfter('a', a1.id, ALL)).events).toEqual([a2]);
+    expect((await history.readAfter('b', b1.id, ALL)).events).toEqual([b2]);
     for (let i = 0; i < 200; i++) {
       history.append(i % 2 ? 'a' : 'b', { data });
       expect(history.bytes).toBeLessThanOrEqual(max);
@@ -43,16 +46,21 @@ describe('MemoryHistory, bounded in bytes across topics (issue 13, item 7)', () 
     const history = new MemoryHistory(100, logBytes('a', data, data, data));
     const start = await history.head('a');
     const [e1, e2, e3] = [1, 2, 3].map(() => history.append('a', { data }));
-    expect((await history.readAfter('a', start)).events).toEqual([e1, e2, e3]);
+    expect((await history.readAfter('a', start, ALL)).events).toEqual([e1, e2, e3]);
     const e4 = history.append('a', { data });
-    expect(await history.readAfter('a', start)).toEqual({
+    expect(await history.readAfter('a', start, ALL)).toEqual({
       events: [],
+      more: false,
       head: e4.id,
       gap: 'trimmed',
     });
     // The last evicted one is a position from which nothing is missing.
-    expect(await history.readAfter('a', e1.id)).toEqual({ events: [e2, e3, e4], head: e4.id });
-    expect((await history.readAfter('a', e3.id)).events).toEqual([e4]);
+    expect(await history.readAfter('a', e1.id, ALL)).toEqual({
+      events: [e2, e3, e4],
+      more: false,
+      head: e4.id,
+    });
+    expect((await history.readAfter('a', e3.id, ALL)).events).toEqual([e4]);
   });
 
   it('forgets a topic whose events are all evicted and that nobody reads, and still answers its cursors', async () => {
@@ -66,16 +74,20 @@ describe('MemoryHistory, bounded in bytes across topics (issue 13, item 7)', () 
     expect(history.topicCount).toBe(1);
     expect(history.bytes).toBeLessThanOrEqual(logBytes('busy', data, data) + 1);
     // A position before what was evicted: trimmed, not unknown (this history gave it).
-    expect((await history.readAfter('once', quietStart)).gap).toBe('trimmed');
+    expect((await history.readAfter('once', quietStart, ALL)).gap).toBe('trimmed');
     // Its own last event: what came before it is gone, nothing after it was: no gap.
     const head = await history.head('once');
-    expect(await history.readAfter('once', once.id)).toEqual({ events: [], head });
+    expect(await history.readAfter('once', once.id, ALL)).toEqual({
+      events: [],
+      more: false,
+      head,
+    });
     // Nor from a position given while it had no log.
-    expect(await history.readAfter('once', head)).toEqual({ events: [], head });
+    expect(await history.readAfter('once', head, ALL)).toEqual({ events: [], more: false, head });
     // Never issued: from the future, or from before this history began.
     const future = `${Number(head.split('-')[0]) + 3_600_000}-0`;
-    expect((await history.readAfter('once', future)).gap).toBe('unknown-position');
-    expect((await history.readAfter('once', '1-0')).gap).toBe('unknown-position');
+    expect((await history.readAfter('once', future, ALL)).gap).toBe('unknown-position');
+    expect((await history.readAfter('once', '1-0', ALL)).gap).toBe('unknown-position');
   });
 
   it('keeps the empty log of a topic with a subscriber, so that its resume stays exact', async () => {
@@ -86,7 +98,11 @@ describe('MemoryHistory, bounded in bytes across topics (issue 13, item 7)', () 
     history.append('busy', { data });
     history.append('busy', { data });
     expect(history.topicCount).toBe(2);
-    expect(await history.readAfter('read', last.id)).toEqual({ events: [], head: last.id });
+    expect(await history.readAfter('read', last.id, ALL)).toEqual({
+      events: [],
+      more: false,
+      head: last.id,
+    });
     history.unsubscribe('read');
     expect(history.topicCount).toBe(1);
   });

@@ -1,4 +1,4 @@
-import { compareEventIds, nextEventId } from '../wire/event-id.js';
+import { compareEventIds, isEventId, nextEventId } from '../wire/event-id.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import type { History, HistoryRead } from './history.interface.js';
 
@@ -61,8 +61,11 @@ class Window<T> {
     return item;
   }
 
-  /** Binary search: the items after the last one for which `atOrBefore` holds (they are sorted). */
-  after(atOrBefore: (item: T) => boolean): T[] {
+  /**
+   * Binary search: up to `limit` of the items after the last one for which `atOrBefore` holds
+   * (they are sorted), and whether more follow.
+   */
+  after(atOrBefore: (item: T) => boolean, limit: number): { items: T[]; more: boolean } {
     let lo = this.start;
     let hi = this.items.length;
     while (lo < hi) {
@@ -73,7 +76,8 @@ class Window<T> {
         hi = mid;
       }
     }
-    return this.items.slice(lo) as T[];
+    const end = Math.min(lo + limit, this.items.length);
+    return { items: this.items.slice(lo, end) as T[], more: end < this.items.length };
   }
 
   /** Keeps only the items for which `keep` holds, in order. */
@@ -108,10 +112,9 @@ class TopicLog {
     return entry;
   }
 
-  after(id: string): TopicEvent[] {
-    return this.entries
-      .after((entry) => compareEventIds(entry.event.id, id) <= 0)
-      .map((entry) => entry.event);
+  after(id: string, limit: number): { events: TopicEvent[]; more: boolean } {
+    const page = this.entries.after((entry) => compareEventIds(entry.event.id, id) <= 0, limit);
+    return { events: page.items.map((entry) => entry.event), more: page.more };
   }
 }
 
@@ -134,7 +137,10 @@ class TopicLog {
 export class MemoryHistory implements History {
   private readonly logs = new Map<string, TopicLog>();
   private readonly floor = `${Date.now()}-0`;
-  /** The last id given, to any topic. */
+  /**
+   * The last id given, across all topics: ids grow in publish order over the whole process, so
+   * a resume of several topics merged by id replays them in the order they were published.
+   */
   private lastId = this.floor;
   /** The newest last id of a topic log forgotten: a topic without a log lost nothing after it. */
   private forgotten = this.floor;
@@ -202,17 +208,21 @@ export class MemoryHistory implements History {
     return Promise.resolve(this.logs.get(topic)?.last ?? this.lastId);
   }
 
-  readAfter(topic: string, after: string): Promise<HistoryRead> {
+  readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {
     const log = this.logs.get(topic);
     const base = log?.base ?? this.forgotten;
     const head = log?.last ?? this.lastId;
-    if (compareEventIds(after, head) > 0 || compareEventIds(after, this.floor) < 0) {
-      return Promise.resolve({ events: [], head, gap: 'unknown-position' });
+    if (
+      !isEventId(after) ||
+      compareEventIds(after, head) > 0 ||
+      compareEventIds(after, this.floor) < 0
+    ) {
+      return Promise.resolve({ events: [], more: false, head, gap: 'unknown-position' });
     }
     if (compareEventIds(after, base) < 0) {
-      return Promise.resolve({ events: [], head, gap: 'trimmed' });
+      return Promise.resolve({ events: [], more: false, head, gap: 'trimmed' });
     }
-    return Promise.resolve({ events: log ? log.after(after) : [], head });
+    return Promise.resolve({ ...(log?.after(after, limit) ?? { events: [], more: false }), head });
   }
 
   /**

@@ -2,14 +2,14 @@ import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { READ_SCRIPT } from '../redis/redis-scripts.js';
 import type { TopicEvent } from '../topic-event.interface.js';
-import { compareEventIds } from '../wire/event-id.js';
+import { compareEventIds, isEventId } from '../wire/event-id.js';
 import type { History, HistoryRead } from './history.interface.js';
 
 type StreamEntry = [id: string, fields: string[]];
 type ReadReply = [last: string, deleted: string, entries: StreamEntry[]];
 
 interface ReadCommand {
-  rippleRead(key: string, after: string): Promise<ReadReply>;
+  rippleRead(key: string, after: string, count: number): Promise<ReadReply>;
 }
 
 /**
@@ -28,19 +28,31 @@ export class RedisHistory implements History {
   }
 
   async head(topic: string): Promise<string> {
-    const [last] = await this.redis.rippleRead(this.keys.log(topic), '');
+    const [last] = await this.redis.rippleRead(this.keys.log(topic), '', 0);
     return last;
   }
 
-  async readAfter(topic: string, after: string): Promise<HistoryRead> {
-    const [head, deleted, entries] = await this.redis.rippleRead(this.keys.log(topic), after);
+  async readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {
+    if (!isEventId(after)) {
+      // No position Redis could hold: it never reaches a command.
+      return { events: [], more: false, head: await this.head(topic), gap: 'unknown-position' };
+    }
+    const count = Math.max(1, Math.floor(limit));
+    const [head, deleted, entries] = await this.redis.rippleRead(
+      this.keys.log(topic),
+      after,
+      count,
+    );
     if (compareEventIds(after, head) > 0) {
-      return { events: [], head, gap: 'unknown-position' };
+      return { events: [], more: false, head, gap: 'unknown-position' };
     }
     if (compareEventIds(after, deleted) < 0) {
-      return { events: [], head, gap: 'trimmed' };
+      return { events: [], more: false, head, gap: 'trimmed' };
     }
-    return { events: entries.map((entry) => toEvent(topic, entry)), head };
+    const events = entries.map((entry) => toEvent(topic, entry));
+    // A full page that stops short of the head: more follow (the head is the stream's last entry).
+    const more = events.length === count && compareEventIds(events[count - 1].id, head) < 0;
+    return { events, more, head };
   }
 }
 

@@ -108,10 +108,13 @@ export interface PublishCommand {
 }
 
 /**
- * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none).
+ * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none);
+ * ARGV[2] how many entries at most (a page).
  * Returns { last id, id of the last event trimmed away, entries after the position }, read in one
  * step so that the three agree. Entries are read only when the position lies between the two:
- * outside, the caller resets, and XRANGE would refuse an id past 64 bits anyway. Ids are compared
+ * outside, the caller resets. A position that is not an id Redis can hold (a part past uint64)
+ * reads nothing rather than reaching XRANGE, which would fail the script; callers check it first
+ * (wire/event-id.ts) and never send one. Ids are compared
  * as canonical decimal strings (by length, then bytewise), as Lua numbers lose precision past 2^53.
  */
 export const READ_SCRIPT = `
@@ -124,6 +127,13 @@ local function cmp(a, b)
   if aseq ~= bseq then return aseq < bseq and -1 or 1 end
   return 0
 end
+local function part(p)
+  return #p < 20 or (#p == 20 and p <= '18446744073709551615')
+end
+local function usable(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return ms ~= nil and part(ms) and part(seq)
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { '0-0', '0-0', {} }
 end
@@ -134,8 +144,8 @@ for i = 1, #info, 2 do
   if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
 end
 local entries = {}
-if ARGV[1] ~= '' and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
-  entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+')
+if usable(ARGV[1]) and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
+  entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
 end
 return { last, deleted, entries }
 `;

@@ -19,13 +19,15 @@ import {
   topicMessage,
   type ResetReason,
 } from '../wire/message-event.js';
-import { withStreamControl, type DirectSink } from './stream-control.js';
+import { withStreamControl, type DirectSink, type StreamWriter } from './stream-control.js';
 
 export interface ResumableStreamDeps {
   channels: TopicChannels;
   history: History;
   retryMs: number;
-  /** How long a catch-up waits before reading history again after a failed read. */
+  /** Events read from history at once, and written at once: one page of a replay. */
+  pageSize: number;
+  /** How long a replay waits before reading history again after a failed read. */
   catchUpRetryMs?: number;
   /** Ticks every heartbeat period; a connection that sent nothing since the last tick sends a comment. */
   heartbeat$: Observable<unknown>;
@@ -43,21 +45,33 @@ export interface ResumableStreamDeps {
 interface TopicJoin {
   topic: string;
   state: 'subscribing' | 'reading' | 'live';
-  /** Live events held while not `live`. */
+  /** Live events held while not `live`, at most a page of them (past it, history is read again). */
   held: TopicEvent[];
   /** The id of the last event delivered (or the starting position). */
   last: string;
+  /** Events read from history and not sent yet: the replay merges topics' pages by id. */
+  page: TopicEvent[];
+  /** The next event of `page` to send. */
+  next: number;
+  /**
+   * History must be read after `last` once `page` is sent: the page was full, or the
+   * subscription came back meanwhile, or live events overflowed the hold.
+   */
+  more: boolean;
   /** Set once a live event newer than everything from history passed: order is the transport's. */
   inOrder: boolean;
   /** The first SUBSCRIBED came (the connection's join counts each topic once). */
   subscribed: boolean;
   /** The transport's subscription is in place now (between UNSUBSCRIBED and SUBSCRIBED it is not). */
   connected: boolean;
-  /** The subscription came back while history was being read: read once more after. */
-  readAgain: boolean;
   /** Set once joined to the topic's channel. */
   membership?: TopicMembership;
 }
+
+/** A topic of a replay whose page is sent and whose history is not: it must be read first. */
+const needsRead = (j: TopicJoin): boolean => j.next >= j.page.length && j.more;
+/** A topic of a replay with nothing left to send from history. */
+const exhausted = (j: TopicJoin): boolean => j.next >= j.page.length && !j.more;
 
 /**
  * One connection's stream of several topics, resumed from a cursor with no gap and no duplicate:
@@ -65,6 +79,10 @@ interface TopicJoin {
  * held events newer than it, then live. When the transport loses its subscription, the topic holds
  * again and, once resubscribed, reads what it missed from history the same way. The `id` of every
  * event is the connection's whole cursor.
+ *
+ * History is replayed a page at a time, at the pace of the client: the next page is read and sent
+ * once Ripple's writer has room for it (StreamPacer), so a resume never holds all it replays.
+ * Several topics are replayed merged by id, in the order the live stream would have had them.
  */
 export function resumableStream(
   deps: ResumableStreamDeps,
@@ -79,15 +97,21 @@ export function resumableStream(
       state: 'subscribing',
       held: [],
       last: '',
+      page: [],
+      next: 0,
+      more: false,
       inOrder: false,
       subscribed: false,
       connected: false,
-      readAgain: false,
     }));
+    const pageSize = Math.max(1, deps.pageSize);
     let waitingForFirstSubscribe = joins.length;
     let sentSinceTick = false;
     let open = false;
-    /** Ripple's writer, when it takes live events directly (one-topic streams only). */
+    let replaying = false;
+    /** Ripple's writer, once attached: the replay waits on it for room. */
+    let writer: StreamWriter | undefined;
+    /** The same writer when it takes live events directly (one-topic streams only). */
     let sink: DirectSink | undefined;
 
     const send = (message: MessageEvent) => {
@@ -123,61 +147,154 @@ export function resumableStream(
       return encodeCursor(positions);
     };
 
-    /** History has been read and sent: send the held events newer than it, then go live. */
-    const settle = (j: TopicJoin) => {
-      const held = j.held;
-      j.held = [];
-      j.inOrder = false;
-      for (const event of held) {
+    /** Up to a page of what was read, in id order across the topics (a k-way merge). */
+    const sendPage = (reading: TopicJoin[]) => {
+      for (let sent = 0; sent < pageSize && !subscriber.closed; sent++) {
+        let first: TopicJoin | undefined;
+        for (const j of reading) {
+          if (needsRead(j)) {
+            // Its next page may hold the smallest id: nothing more goes out before it is read.
+            return;
+          }
+          if (
+            j.next < j.page.length &&
+            (!first || compareEventIds(j.page[j.next].id, first.page[first.next].id) < 0)
+          ) {
+            first = j;
+          }
+        }
+        if (!first) {
+          return;
+        }
+        deliver(first, first.page[first.next++]);
+      }
+    };
+
+    /**
+     * History has been read and sent for every topic of the replay: send the held events newer
+     * than it, in id order, then go live.
+     */
+    const settle = (reading: TopicJoin[]) => {
+      const held = reading.flatMap((j) => {
+        const events = j.held.map((event) => ({ j, event }));
+        j.held = [];
+        j.page = [];
+        j.next = 0;
+        return events;
+      });
+      held.sort((a, b) => compareEventIds(a.event.id, b.event.id));
+      for (const { j, event } of held) {
         if (compareEventIds(event.id, j.last) > 0) {
           deliver(j, event);
         }
       }
-      if (j.readAgain) {
-        j.readAgain = false;
-        j.state = 'subscribing';
-        catchUp(j);
-      } else {
+      for (const j of reading) {
+        j.inOrder = false;
         // Lost during the read: hold until the subscription is back, then read again.
         j.state = j.connected ? 'live' : 'subscribing';
       }
     };
 
-    /** After the transport regained a subscription: what it missed is in history. */
-    const catchUp = (j: TopicJoin) => {
-      if (j.state === 'reading') {
-        j.readAgain = true;
-        return;
+    /** Sends one page (paced by the writer when there is one), and settles once all is sent. */
+    const step = (reading: TopicJoin[]) => {
+      const sendAndSettle = () => {
+        sendPage(reading);
+        if (!subscriber.closed && reading.every(exhausted)) {
+          settle(reading);
+        }
+      };
+      if (writer) {
+        writer.page(sendAndSettle);
+      } else {
+        sendAndSettle();
       }
-      j.state = 'reading';
-      deps.history
-        .readAfter(j.topic, j.last)
-        .then((read) => {
+    };
+
+    /** Reads the next page of every topic that needs one; false when a read failed. */
+    const readPages = async (reading: TopicJoin[]): Promise<boolean> => {
+      const limit = Math.ceil(pageSize / reading.length);
+      const results = await Promise.all(
+        reading.filter(needsRead).map(async (j) => {
+          // Set again while the read is out (the subscription came back): read once more after.
+          j.more = false;
+          try {
+            const read = await deps.history.readAfter(j.topic, j.last, limit);
+            if (subscriber.closed) {
+              return true;
+            }
+            if (read.gap) {
+              // Trimmed while the replay paged (or never there): start over from the head.
+              j.last = read.head;
+              positions.set(j.topic, read.head);
+              send(resetMessage(read.gap, [j.topic], encodeCursor(positions)));
+            }
+            j.page = read.events;
+            j.next = 0;
+            j.more ||= read.more;
+            return true;
+          } catch {
+            j.more = true;
+            return false;
+          }
+        }),
+      );
+      return results.every(Boolean);
+    };
+
+    /** Pages through history until every topic being read has caught up with its held events. */
+    const replay = async () => {
+      try {
+        for (;;) {
+          const reading = joins.filter((j) => j.state === 'reading');
+          if (reading.length === 0 || subscriber.closed) {
+            return;
+          }
+          // The next page is read only once the client has room for it.
+          await writer?.whenWritable();
           if (subscriber.closed) {
             return;
           }
-          if (read.gap) {
-            j.last = read.head;
-            positions.set(j.topic, read.head);
-            send(resetMessage(read.gap, [j.topic], encodeCursor(positions)));
+          if (!(await readPages(reading))) {
+            // History is unreachable for now (Redis still coming back): the stream stays open,
+            // holding live events, and reads again shortly.
+            await new Promise<void>((resolve) =>
+              subscriptions.add(timer(deps.catchUpRetryMs ?? 500).subscribe(() => resolve())),
+            );
+            continue;
           }
-          for (const event of read.events) {
-            deliver(j, event);
+          if (subscriber.closed) {
+            return;
           }
-          settle(j);
-        })
-        .catch(() => {
-          // History is unreachable for now (Redis still coming back): the stream stays open,
-          // holding live events, and reads again shortly.
-          j.state = 'subscribing';
-          subscriptions.add(timer(deps.catchUpRetryMs ?? 500).subscribe(() => catchUp(j)));
-        });
+          step(reading);
+        }
+      } finally {
+        replaying = false;
+      }
+    };
+
+    const startReplay = () => {
+      if (!replaying) {
+        replaying = true;
+        replay().catch(fail);
+      }
+    };
+
+    /** After the transport regained a subscription: what it missed is in history. */
+    const catchUp = (j: TopicJoin) => {
+      j.state = 'reading';
+      j.page = [];
+      j.next = 0;
+      j.more = true;
+      startReplay();
     };
 
     /** The first join of every topic together, so the opening frame carries the whole cursor. */
     const join = async () => {
       joins.forEach((j) => (j.state = 'reading'));
-      const reads = await Promise.all(joins.map((j) => startOf(deps.history, j.topic, start)));
+      const limit = Math.ceil(pageSize / joins.length);
+      const reads = await Promise.all(
+        joins.map((j) => startOf(deps.history, j.topic, start, limit)),
+      );
       if (subscriber.closed) {
         return;
       }
@@ -191,6 +308,10 @@ export function resumableStream(
           reset.set(read.gap, [...(reset.get(read.gap) ?? []), j.topic]);
         }
         j.last = read.from;
+        j.page = read.events;
+        j.next = 0;
+        // Already set when the subscription came back during the read.
+        j.more ||= read.more;
         positions.set(j.topic, read.from);
       });
       const cursor = encodeCursor(positions);
@@ -199,21 +320,26 @@ export function resumableStream(
         Math.round(deps.retryMs * (0.8 + 0.4 * Math.random())),
         cursor,
       );
+      const direct = single && (deps.directAllowed?.() ?? false);
       send(
-        single && deps.directAllowed?.()
-          ? withStreamControl(opening, { attach: (s) => (sink = s), cursor: cursorNow })
-          : opening,
+        withStreamControl(opening, {
+          attach: (attached) => {
+            writer = attached;
+            sink = direct ? attached : undefined;
+          },
+          cursor: cursorNow,
+        }),
       );
       for (const [reason, resetTopics] of reset) {
         send(resetMessage(reason, resetTopics, cursor));
       }
-      reads.forEach((read, index) => {
-        for (const event of read.events) {
-          deliver(joins[index], event);
-        }
-      });
-      joins.forEach(settle);
       open = true;
+      // The first page goes out with the opening; the rest as the client reads.
+      const reading = joins.filter((j) => j.state === 'reading');
+      step(reading);
+      if (reading.some((j) => j.state === 'reading')) {
+        startReplay();
+      }
     };
 
     const onSignal = (j: TopicJoin, signal: TransportSignal) => {
@@ -224,11 +350,11 @@ export function resumableStream(
           if (--waitingForFirstSubscribe === 0) {
             join().catch(fail);
           }
-        } else if (j.state === 'subscribing') {
+        } else if (j.state === 'subscribing' && open) {
           catchUp(j);
         } else if (j.state === 'reading') {
           // The read may predate what was published while the subscription was down.
-          j.readAgain = true;
+          j.more = true;
         }
       } else if (signal === UNSUBSCRIBED) {
         j.connected = false;
@@ -238,6 +364,15 @@ export function resumableStream(
         }
       } else if (j.state !== 'live') {
         j.held.push(signal);
+        if (j.held.length > pageSize) {
+          // A replay slower than the topic: rather than hold without bound, read these from
+          // history after what was sent (where they are, since an event is stored before it is
+          // live). Before the join, or while unsubscribed, a read follows anyway.
+          j.held = [];
+          if (j.state === 'reading') {
+            j.more = true;
+          }
+        }
       } else if (j.inOrder || compareEventIds(signal.id, j.last) > 0) {
         // A live event can trail the history read that already held it (Redis answers the
         // read and the subscription on two connections); past the first newer one, none can,
@@ -281,7 +416,9 @@ export function resumableStream(
 interface TopicStart {
   /** The position the topic starts from. */
   from: string;
+  /** The first page of history after it. */
   events: HistoryRead['events'];
+  more: boolean;
   gap?: HistoryRead['gap'];
 }
 
@@ -290,14 +427,15 @@ async function startOf(
   history: History,
   topic: string,
   start: CursorParse | undefined,
+  limit: number,
 ): Promise<TopicStart> {
   const position = start?.ok ? start.cursor.get(topic) : undefined;
   if (position === undefined) {
-    return { from: await history.head(topic), events: [] };
+    return { from: await history.head(topic), events: [], more: false };
   }
-  const read = await history.readAfter(topic, position);
+  const read = await history.readAfter(topic, position, limit);
   if (read.gap) {
-    return { from: read.head, events: [], gap: read.gap };
+    return { from: read.head, events: [], more: false, gap: read.gap };
   }
-  return { from: position, events: read.events };
+  return { from: position, events: read.events, more: read.more };
 }

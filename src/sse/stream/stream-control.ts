@@ -9,12 +9,35 @@ export interface DirectSink {
 }
 
 /**
+ * How a stream's replay keeps to its client's pace: history is sent a page at a time, and the next
+ * page waits until the connection has room, so a resume costs the connection's bound plus one page
+ * whatever the history holds.
+ */
+export interface StreamPacer {
+  /**
+   * Resolves once the bytes waiting for the client are back under the connection's bound (at once
+   * when they are), or once the connection has ended.
+   */
+  whenWritable(): Promise<void>;
+  /**
+   * Runs `send`, which writes one page synchronously: its bytes are allowed on top of the bound
+   * until the socket drains, so a client that reads is never dropped for a page it was sent.
+   */
+  page(send: () => void): void;
+}
+
+/** What Ripple's writer attaches to a hub stream: every connection paces, one-topic ones go direct. */
+export type StreamWriter = DirectSink & StreamPacer;
+
+/**
  * What a hub stream offers the writer that sends it, on its opening message: Ripple's writer
- * attaches a sink, and the stream's live events then skip the per-connection Observable chain
- * (see TopicChannel). Interceptors in between still see every other message and the end.
+ * attaches itself, so that the stream paces its replay, and (one-topic streams returned as they
+ * are) its live events then skip the per-connection Observable chain (see TopicChannel).
+ * Interceptors in between still see every other message and the end. Under Nest's own `@Sse()`
+ * nothing attaches: the replay is still read a page at a time, but written unpaced.
  */
 export interface StreamControl {
-  attach(sink: DirectSink): void;
+  attach(writer: StreamWriter): void;
   /** The connection's cursor now, including what was written to it directly. */
   cursor(): string;
 }

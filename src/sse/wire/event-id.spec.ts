@@ -9,6 +9,10 @@ describe('event ids', () => {
       expect(isEventId(bad)).toBe(false);
     }
     expect(isEventId(`${'9'.repeat(21)}-0`)).toBe(false);
+    // Twenty digits, but past what Redis holds (uint64): no history has such a position.
+    expect(isEventId('18446744073709551616-0')).toBe(false);
+    expect(isEventId('1-18446744073709551616')).toBe(false);
+    expect(isEventId(`1764097200000-${'9'.repeat(20)}`)).toBe(false);
   });
 
   it('orders numerically, not as strings, and exactly past 2^53', () => {

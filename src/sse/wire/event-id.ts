@@ -6,8 +6,19 @@ export const ORIGIN_ID = '0-0';
 
 const EVENT_ID = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;
 
+/**
+ * The largest part Redis can hold (uint64). Twenty digits can write more: such an id names no
+ * position in any history, and Redis refuses it outright (XRANGE errors), so it is no id at all.
+ */
+export const MAX_ID_PART = '18446744073709551615';
+
 export function isEventId(value: string): boolean {
-  return EVENT_ID.test(value);
+  const match = EVENT_ID.exec(value);
+  return (
+    match !== null &&
+    compareDecimal(match[1], MAX_ID_PART) <= 0 &&
+    compareDecimal(match[2], MAX_ID_PART) <= 0
+  );
 }
 
 /** Compares canonical decimal strings without converting them, so 64-bit values stay exact. */

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamEndReason } from '../metrics/sse-metrics.interface.js';
-import { streamControlOf, type DirectSink } from '../stream/stream-control.js';
+import { streamControlOf, type StreamWriter } from '../stream/stream-control.js';
 import { HEARTBEAT, SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
@@ -43,7 +43,7 @@ export interface SseConnectionLimits {
  * The backlog is what waits in the socket, and it is bounded: a client that does not read is
  * dropped, and resumes from its cursor when it comes back. Memory stays flat whatever a client does.
  */
-export class SseConnection implements DirectSink {
+export class SseConnection implements StreamWriter {
   readonly body = new Readable({ read: () => undefined });
   /** Set once the headers are out and nothing of the response waits in Node: write to it here. */
   private socket: Socket | null = null;
@@ -55,13 +55,17 @@ export class SseConnection implements DirectSink {
   private subscription?: Subscription;
   private stallTimer?: NodeJS.Timeout;
   private ageTimer?: NodeJS.Timeout;
-  /** Set while the first frames (the opening, the history a resume replays) are being written. */
-  private joining = true;
   /**
-   * Bytes of that replay, allowed on top of the bound until the backlog is back under it: a
-   * resume may replay more than the bound at once, and its client is not slow for that.
+   * Bytes of the last page a replay wrote, allowed on top of the bound until the socket drains:
+   * the page went out when the backlog was under the bound, and its client is not slow for that.
+   * A replay writes its next page only once the backlog is back under the bound (`whenWritable`),
+   * so a resuming client costs at most the bound plus one page.
    */
-  private replayAllowance = 0;
+  private pageAllowance = 0;
+  /** Set while a page is being written. */
+  private inPage = false;
+  /** Replays waiting for room: resolved on the socket's drain, or when the connection ends. */
+  private readonly waitingForRoom = new Set<() => void>();
   private endReason?: StreamEndReason;
 
   constructor(
@@ -170,6 +174,36 @@ export class SseConnection implements DirectSink {
     }
   }
 
+  whenWritable(): Promise<void> {
+    if (this.done || this.backlogBytes <= this.limits.maxBufferBytes) {
+      return Promise.resolve();
+    }
+    // Over the bound, a write has returned false: the socket (or the response) will drain.
+    const target = this.socket ?? this.response;
+    return new Promise((resolve) => {
+      const ready = () => {
+        target.off('drain', ready);
+        this.waitingForRoom.delete(ready);
+        resolve();
+      };
+      target.on('drain', ready);
+      this.waitingForRoom.add(ready);
+    });
+  }
+
+  page(send: () => void): void {
+    if (this.backlogBytes <= this.limits.maxBufferBytes) {
+      // What earlier pages left is within the bound: only this page is allowed on top of it.
+      this.pageAllowance = 0;
+    }
+    this.inPage = true;
+    try {
+      send();
+    } finally {
+      this.inPage = false;
+    }
+  }
+
   takeWrote(): boolean {
     const wrote = this.wrote;
     this.wrote = false;
@@ -202,12 +236,8 @@ export class SseConnection implements DirectSink {
     } else {
       ok = this.response.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
     }
-    if (this.joining) {
-      // The join writes its frames synchronously, in the turn of the first one.
-      this.replayAllowance += size;
-      if (this.replayAllowance === size) {
-        process.nextTick(() => (this.joining = false));
-      }
+    if (this.inPage) {
+      this.pageAllowance += size;
     }
     if (!ok) {
       this.full();
@@ -242,7 +272,7 @@ export class SseConnection implements DirectSink {
    */
   private full(): void {
     const backlog = this.backlogBytes;
-    if (backlog > this.limits.maxBufferBytes + this.replayAllowance) {
+    if (backlog > this.limits.maxBufferBytes + this.pageAllowance) {
       this.dropClient('slow-consumer', backlog);
       return;
     }
@@ -259,8 +289,8 @@ export class SseConnection implements DirectSink {
     target.once('drain', () => {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-      // Caught up: a replay's allowance is spent.
-      this.replayAllowance = 0;
+      // Caught up: a replay's page is read.
+      this.pageAllowance = 0;
     });
   }
 
@@ -297,6 +327,10 @@ export class SseConnection implements DirectSink {
     this.subscription?.unsubscribe();
     clearTimeout(this.stallTimer);
     clearTimeout(this.ageTimer);
+    // A replay waiting for room learns that there will be none, and stops.
+    for (const ready of this.waitingForRoom) {
+      ready();
+    }
   }
 }
 
