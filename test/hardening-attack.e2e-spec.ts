@@ -1,0 +1,95 @@
+import type { Server } from 'node:http';
+import { MAX_WAITING_STREAMS_PER_CONNECTION } from '../src/sse/writer/pipelined-turn.js';
+import { getRequest, rawClient, responseHeads, type RawClient } from './utils/raw-http.js';
+import { startApp, type TestApp } from './utils/test-app.js';
+import { until } from './utils/until.js';
+
+/**
+ * Issue 13, attacked again once items 1, 2, 3, 8 and 9 were fixed: what an anonymous client could
+ * still do that those fixes missed.
+ */
+
+async function openStreams(url: string): Promise<number> {
+  const res = await fetch(`${url}/health`);
+  return ((await res.json()) as { connections: number }).connections;
+}
+
+/** Counts the requests the server has parsed (every pipelined one included). */
+function requestCounter(t: TestApp): () => number {
+  let count = 0;
+  (t.app.getHttpServer() as Server).on('request', () => count++);
+  return () => count;
+}
+
+function pipelinedStreams(url: string, count: number, prefix: string): string {
+  let requests = '';
+  for (let i = 0; i < count; i++) {
+    requests += getRequest(url, `/events?topic=${prefix}${i}`);
+  }
+  return requests;
+}
+
+describe('streams pipelined on one connection (e2e)', () => {
+  let t: TestApp;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    t = await startApp({ RIPPLE_MAX_CONNECTIONS: '3' });
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) {
+      client.socket.destroy();
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('takes no connection place for streams waiting behind a stream on the same connection', async () => {
+    const parsed = requestCounter(t);
+    // A stream, and as many as may wait pipelined behind it: answered only when it ends.
+    const count = 1 + MAX_WAITING_STREAMS_PER_CONNECTION;
+    const attacker = rawClient(t.url, pipelinedStreams(t.url, count, 'pipe'));
+    clients.push(attacker);
+    await until(() => attacker.received().includes('retry:'), 'the first stream', 10_000);
+    await until(() => parsed() >= count, 'the server to parse the pipelined requests', 10_000);
+    await until(async () => (await openStreams(t.url)) === 1, 'one open stream', 10_000).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${await openStreams(t.url)} open`);
+      },
+    );
+
+    // Two places are left for everyone else (before: the pipelined streams held them, 503).
+    const other = rawClient(t.url, getRequest(t.url, '/events?topic=other'));
+    clients.push(other);
+    await until(() => responseHeads(other.received()).length === 1, 'the other stream', 10_000);
+    expect(responseHeads(other.received())[0].status).toBe(200);
+
+    attacker.socket.destroy();
+    await until(async () => (await openStreams(t.url)) === 1, 'only the other stream', 10_000);
+  });
+
+  it('answers a stream pipelined behind a HEAD in its turn', async () => {
+    const client = rawClient(
+      t.url,
+      getRequest(t.url, '/events?topic=a', { method: 'HEAD' }) +
+        getRequest(t.url, '/events?topic=b'),
+    );
+    clients.push(client);
+    await until(
+      () => responseHeads(client.received()).length === 2 && client.received().includes('retry:'),
+      'the HEAD and the stream behind it',
+      10_000,
+    );
+    expect(responseHeads(client.received()).map((head) => head.status)).toEqual([200, 200]);
+    expect(await openStreams(t.url)).toBe(1);
+  });
+
+  it('closes a connection that pipelines hundreds of streams, and holds nothing for them', async () => {
+    const attacker = rawClient(t.url, pipelinedStreams(t.url, 300, 'flood'));
+    clients.push(attacker);
+    // Before: the connection stayed open with every stream it asked for registered.
+    await attacker.closed;
+    await until(async () => (await openStreams(t.url)) === 0, 'no open stream', 10_000);
+  });
+});
