@@ -5,6 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
+import { answerClientErrors } from './http/client-error.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
 import { isJsonMediaType } from './sse/index.js';
@@ -46,6 +47,8 @@ export function configureApp(
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
   cutSlowHeaders(server, config.headersTimeoutMs);
+  // What Node's parser refuses (a bad header, oversized headers) is answered like the rest.
+  answerClientErrors(server);
   app.useStaticAssets(PUBLIC_DIR, { index: 'index.html' });
   app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
     prefix: '/vendor/uplot/',

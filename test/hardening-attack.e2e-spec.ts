@@ -93,3 +93,47 @@ describe('streams pipelined on one connection (e2e)', () => {
     await until(async () => (await openStreams(t.url)) === 0, 'no open stream', 10_000);
   });
 });
+
+describe("requests Node's parser refuses (e2e)", () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['a bad header', 'GET /events?topic=a HTTP/1.1\r\nHost x\r\n\r\n', 400],
+    ['a malformed request line', 'GARBAGE\r\n\r\n', 400],
+    [
+      'Transfer-Encoding with Content-Length',
+      'POST /events/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+    [
+      'oversized headers',
+      `GET /events?topic=a HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+    ],
+  ])(
+    'answers %s with a JSON body and an X-Request-Id, and closes',
+    async (_what, request, status) => {
+      const client = rawClient(t.url, request);
+      // Before: a bare status line (`HTTP/1.1 400 Bad Request`, `Connection: close`), no id, no body.
+      await client.closed;
+      const raw = client.received();
+      const [head] = responseHeads(raw);
+      expect(head.status).toBe(status);
+      expect(head.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(head.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        statusCode: status,
+        error: expect.any(String),
+        message: expect.any(String),
+      });
+      expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
+    },
+  );
+});
