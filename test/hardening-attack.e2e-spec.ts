@@ -136,4 +136,22 @@ describe("requests Node's parser refuses (e2e)", () => {
       expect((await fetch(`${t.url}/health/live`)).status).toBe(200);
     },
   );
+
+  it('answers an Expect it does not support with a JSON 417 and an X-Request-Id', async () => {
+    const client = rawClient(t.url, getRequest(t.url, '/topics', { headers: { Expect: 'magic' } }));
+    try {
+      await until(() => client.received().endsWith('}'), 'the answer', 10_000);
+      const raw = client.received();
+      const [head] = responseHeads(raw);
+      // Before: Node's bare 417, no id, an empty body.
+      expect(head.status).toBe(417);
+      expect(head.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({
+        statusCode: 417,
+        message: expect.any(String),
+      });
+    } finally {
+      client.socket.destroy();
+    }
+  });
 });

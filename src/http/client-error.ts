@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { HEADERS_TOO_LARGE, HEADERS_TOO_SLOW, MALFORMED_REQUEST } from './http.messages.js';
+import { requestIdOf } from '../ops/logging/log-redaction.js';
+import {
+  EXPECTATION_FAILED,
+  HEADERS_TOO_LARGE,
+  HEADERS_TOO_SLOW,
+  MALFORMED_REQUEST,
+} from './http.messages.js';
 
 /**
  * A request Node's parser refuses never reaches Express: Node answers it itself, with a bare
@@ -16,6 +22,20 @@ export function answerClientErrors(server: Server): void {
       socket.write(clientErrorAnswer(err.code));
     }
     socket.destroy();
+  });
+  // An `Expect` other than 100-continue is refused by Node before Express sees the request too.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify({
+      statusCode: 417,
+      error: STATUS_CODES[417],
+      message: EXPECTATION_FAILED(),
+    });
+    response.writeHead(417, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'X-Request-Id': requestIdOf(request.headers['x-request-id']),
+    });
+    response.end(body);
   });
 }
 
