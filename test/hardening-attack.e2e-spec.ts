@@ -94,6 +94,39 @@ describe('streams pipelined on one connection (e2e)', () => {
   });
 });
 
+describe('a stream request with a body (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ RIPPLE_HEARTBEAT_MS: '60000' });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('gives the place back when its client leaves, its body unread', async () => {
+    const clients: RawClient[] = [];
+    for (let i = 0; i < 5; i++) {
+      const client = rawClient(
+        t.url,
+        getRequest(t.url, '/events?topic=body', { headers: { 'Content-Length': '10000000' } }),
+      );
+      // More than the request's buffer holds: Node stops reading a socket whose body nobody reads.
+      client.socket.write(Buffer.alloc(200_000, 'a'));
+      clients.push(client);
+    }
+    for (const client of clients) {
+      await until(() => client.received().includes('retry:'), 'the stream', 10_000);
+    }
+    expect(await openStreams(t.url)).toBe(5);
+    for (const client of clients) {
+      client.socket.destroy();
+    }
+    // Before: the 5 streams stayed open, their places held, until a heartbeat failed (60 s here).
+    await until(async () => (await openStreams(t.url)) === 0, 'no open stream', 10_000);
+  });
+});
+
 describe("requests Node's parser refuses (e2e)", () => {
   let t: TestApp;
 

@@ -92,6 +92,10 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         return;
       }
       const begin = (): (() => void) | void => {
+        // A body sent with the stream's request is read and dropped: left unread, it fills the
+        // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
+        // (its place held) until a heartbeat fails to write.
+        request.resume();
         const place = this.limiter.acquire(address);
         if ('refused' in place) {
           this.stats.refused(place.refused);
