@@ -170,6 +170,27 @@ describe("requests Node's parser refuses (e2e)", () => {
     },
   );
 
+  it('answers an HTTP/1.1 request without Host with a JSON 400 and an X-Request-Id, and closes', async () => {
+    const client = rawClient(t.url, 'GET /events?topic=a HTTP/1.1\r\n\r\n');
+    // Before: Node's bare 400 (`Connection: close`, an empty chunked body), no id.
+    await client.closed;
+    const raw = client.received();
+    const [head] = responseHeads(raw);
+    expect(head.status).toBe(400);
+    expect(head.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(head.headers.connection).toBe('close');
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/Host/),
+    });
+  });
+
+  it('still answers HTTP/1.0 without Host', async () => {
+    const client = rawClient(t.url, 'GET /health/live HTTP/1.0\r\n\r\n');
+    await client.closed;
+    expect(responseHeads(client.received())[0].status).toBe(200);
+  });
+
   it('answers an Expect it does not support with a JSON 417 and an X-Request-Id', async () => {
     const client = rawClient(t.url, getRequest(t.url, '/topics', { headers: { Expect: 'magic' } }));
     try {
