@@ -5,7 +5,9 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
+import { answerClientErrors } from './http/client-error.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
+import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
 import { isJsonMediaType } from './sse/index.js';
 
@@ -27,6 +29,7 @@ export function configureApp(
   // Every answer carries its request id, even one the body parser gives (it runs before the
   // logging middleware, which Nest applies with the routes).
   app.use(assignRequestId);
+  app.use(requireHost);
   // Not strict: a body that is JSON but not an object gets the hub's own, clearer refusal. The
   // media types parsed are exactly those the publish route accepts (`application/*+json` too).
   app.useBodyParser('json', {
@@ -46,6 +49,10 @@ export function configureApp(
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
   cutSlowHeaders(server, config.headersTimeoutMs);
+  // What Node's parser refuses (a bad header, oversized headers) is answered like the rest, and so
+  // is a request without Host (requireHost), which Node would refuse with a bare 400.
+  answerClientErrors(server);
+  (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
   app.useStaticAssets(PUBLIC_DIR, { index: 'index.html' });
   app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
     prefix: '/vendor/uplot/',

@@ -67,6 +67,12 @@ describe('the rest of the HTTP surface (e2e)', () => {
     'forwarded',
     'x-real-ip',
     'via',
+    // Found by test/hardening-attack: vendors' own names, published before.
+    'fly-client-ip',
+    'x-azure-clientip',
+    'x-vercel-forwarded-for',
+    'x-originating-ip',
+    'cdn-loop',
   ])('refuses a keyless publish from loopback relayed with %s', async (header) => {
     const res = await post(
       `${t.url}/events/news`,

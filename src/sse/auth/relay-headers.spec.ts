@@ -15,6 +15,17 @@ describe('isRelayed', () => {
     'fastly-client-ip',
     'x-cluster-client-ip',
     'via',
+    'cdn-loop',
+    'fly-client-ip',
+    'x-azure-clientip',
+    'x-azure-socketip',
+    'x-vercel-forwarded-for',
+    'wl-proxy-client-ip',
+    'x-originating-ip',
+    'x-remote-ip',
+    'x-remote-addr',
+    'x-nf-client-connection-ip',
+    'ali-cdn-real-ip',
   ])('takes a request with %s as relayed', (name) => {
     expect(isRelayed({ host: 'localhost', [name]: '203.0.113.7' })).toBe(true);
   });

@@ -21,17 +21,23 @@ const RELAY_HEADERS = new Set([
   'x-appengine-user-ip',
   'x-envoy-external-address',
   'x-proxyuser-ip',
+  // RFC 8586: CDNs (Cloudflare, Akamai, Fastly) add it to every request they pass on.
+  'cdn-loop',
 ]);
 
-/** `X-Forwarded-For`, `-Host`, `-Proto`, `-Port`, `-Server`..., and `X-Original-Forwarded-For`. */
-const RELAY_PREFIXES = ['x-forwarded-', 'x-original-forwarded-'];
+/**
+ * The families vendors name theirs in, so that one missing from the list still counts: anything
+ * with `forwarded` in it (`X-Forwarded-*`, `X-Original-Forwarded-For`, `X-Vercel-Forwarded-For`),
+ * and a client's address under any prefix (`Fly-Client-IP`, `X-Azure-ClientIP`,
+ * `WL-Proxy-Client-IP`, `X-Originating-IP`, `X-Remote-Addr`, `X-Nf-Client-Connection-Ip`).
+ */
+const RELAY_NAME =
+  /forwarded|(?:client|real|connecting|connection|originating|remote|user|socket)-?ip(?:v[46])?$|remote-?addr$/;
 
 /**
  * Whether a request says it was relayed. A client could send such a header itself, but only to be
  * treated as relayed (refused where loopback is required), so no value is read, only names.
  */
 export function isRelayed(headers: IncomingHttpHeaders): boolean {
-  return Object.keys(headers).some(
-    (name) => RELAY_HEADERS.has(name) || RELAY_PREFIXES.some((prefix) => name.startsWith(prefix)),
-  );
+  return Object.keys(headers).some((name) => RELAY_HEADERS.has(name) || RELAY_NAME.test(name));
 }

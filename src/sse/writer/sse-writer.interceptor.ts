@@ -34,6 +34,7 @@ import {
   STREAM_FAILED_LATE,
 } from '../sse.messages.js';
 import { clientGone, onClientGone } from './client-gone.js';
+import { awaitTurn } from './pipelined-turn.js';
 import { SseConnection } from './sse-connection.js';
 
 /** Seconds a refused client is told to wait: long enough to let a burst of reconnects spread. */
@@ -90,105 +91,121 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         subscriber.complete();
         return;
       }
-      const place = this.limiter.acquire(address);
-      if ('refused' in place) {
-        this.stats.refused(place.refused);
-        this.metrics.streamRefused(place.refused);
-        response.setHeader('Retry-After', String(RETRY_AFTER_S));
-        subscriber.error(
-          place.refused === 'instance-full'
-            ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
-            : new HttpException(
-                ADDRESS_FULL(this.options.maxConnectionsPerIp),
-                HttpStatus.TOO_MANY_REQUESTS,
-              ),
-        );
-        return;
-      }
+      const begin = (): (() => void) | void => {
+        // A body sent with the stream's request is read and dropped: left unread, it fills the
+        // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
+        // (its place held) until a heartbeat fails to write.
+        request.resume();
+        const place = this.limiter.acquire(address);
+        if ('refused' in place) {
+          this.stats.refused(place.refused);
+          this.metrics.streamRefused(place.refused);
+          response.setHeader('Retry-After', String(RETRY_AFTER_S));
+          subscriber.error(
+            place.refused === 'instance-full'
+              ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
+              : new HttpException(
+                  ADDRESS_FULL(this.options.maxConnectionsPerIp),
+                  HttpStatus.TOO_MANY_REQUESTS,
+                ),
+          );
+          return;
+        }
 
-      /** Whether the stream was answered with its headers: only then does its end count. */
-      let opened = false;
-      let answered = false;
-      const connection = new SseConnection(
-        response,
-        {
-          maxBufferBytes: this.options.maxBufferBytes,
-          writeTimeoutMs: this.options.writeTimeoutMs,
-          maxAgeMs: this.options.maxConnectionAgeMs,
-        },
-        {
-          dropped: (reason, backlog) => {
-            this.stats.dropped(reason);
-            inStreamContext(() =>
-              this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address)),
-            );
+        /** Whether the stream was answered with its headers: only then does its end count. */
+        let opened = false;
+        let answered = false;
+        const connection = new SseConnection(
+          response,
+          {
+            maxBufferBytes: this.options.maxBufferBytes,
+            writeTimeoutMs: this.options.writeTimeoutMs,
+            maxAgeMs: this.options.maxConnectionAgeMs,
           },
-          ended: (reason) => {
-            if (opened) {
-              this.metrics.streamClosed(this.endReason(reason, request));
-            }
+          {
+            dropped: (reason, backlog) => {
+              this.stats.dropped(reason);
+              inStreamContext(() =>
+                this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address)),
+              );
+            },
+            ended: (reason) => {
+              if (opened) {
+                this.metrics.streamClosed(this.endReason(reason, request));
+              }
+            },
+            delivered: (topic) => this.metrics.delivered(topic, 1),
           },
-          delivered: (topic) => this.metrics.delivered(topic, 1),
-        },
-      );
-      // However and whenever the client leaves (before the first frame, mid-stream, while its
-      // response waits behind a pipelined one), its place is given back and its stream ended.
-      onClientGone(request, response, () => {
-        place.release();
-        connection.clientLeft();
-        if (!answered) {
-          answered = true;
-          subscriber.next(nothingToSend());
-          subscriber.complete();
-        }
-      });
-      const answer = () => {
-        if (!answered) {
-          answered = true;
-          // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
-          response.setHeader('Cache-Control', 'no-cache, no-transform');
-          response.setHeader('X-Accel-Buffering', 'no');
-          if (request.httpVersionMajor === 1) {
-            response.setHeader('Connection', connectionHeader(response));
-          }
-          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-          if (head) {
-            // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
-            // headers a GET would, and Nest ends the response on the body's end.
-            subscriber.next(new StreamableFile(connection.body));
-            subscriber.complete();
-            connection.endEmpty();
-            return;
-          }
-          // Events are small and latency matters more than packet count.
-          request.socket.setNoDelay(true);
-          request.socket.setKeepAlive(true);
-          opened = true;
-          this.metrics.streamOpened();
-          connection.open();
-          subscriber.next(new StreamableFile(connection.body));
-          subscriber.complete();
-        }
-      };
-      connection.start(next.handle(), answer, (err) => {
-        if (answered) {
-          this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
-        } else {
-          answered = true;
-          this.metrics.streamRefused(refusalOf(err));
-          place.release();
-          connection.body.destroy();
-          subscriber.error(err);
-        }
-      });
-      // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
-      return () => {
-        if (!answered) {
-          answered = true;
+        );
+        // However and whenever the client leaves (before the first frame, mid-stream, while its
+        // response waits behind a pipelined one), its place is given back and its stream ended.
+        onClientGone(request, response, () => {
           place.release();
           connection.clientLeft();
-        }
+          if (!answered) {
+            answered = true;
+            subscriber.next(nothingToSend());
+            subscriber.complete();
+          }
+        });
+        const answer = () => {
+          if (!answered) {
+            answered = true;
+            // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
+            response.setHeader('Cache-Control', 'no-cache, no-transform');
+            response.setHeader('X-Accel-Buffering', 'no');
+            if (request.httpVersionMajor === 1) {
+              response.setHeader('Connection', connectionHeader(response));
+            }
+            response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+            if (head) {
+              // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
+              // headers a GET would, and Nest ends the response on the body's end.
+              subscriber.next(new StreamableFile(connection.body));
+              subscriber.complete();
+              connection.endEmpty();
+              return;
+            }
+            // Events are small and latency matters more than packet count.
+            request.socket.setNoDelay(true);
+            request.socket.setKeepAlive(true);
+            opened = true;
+            this.metrics.streamOpened();
+            connection.open();
+            subscriber.next(new StreamableFile(connection.body));
+            subscriber.complete();
+          }
+        };
+        connection.start(next.handle(), answer, (err) => {
+          if (answered) {
+            this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
+          } else {
+            answered = true;
+            this.metrics.streamRefused(refusalOf(err));
+            place.release();
+            connection.body.destroy();
+            subscriber.error(err);
+          }
+        });
+        // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
+        return () => {
+          if (!answered) {
+            answered = true;
+            place.release();
+            connection.clientLeft();
+          }
+        };
       };
+      if (response.socket) {
+        return begin();
+      }
+      // Pipelined behind a response still going on this connection (another stream, perhaps,
+      // which never ends): it can be answered only after that one, so it takes nothing (a place,
+      // a subscription) until its turn. Else one connection could hold every place.
+      return awaitTurn(request, response, begin, () => {
+        subscriber.next(nothingToSend());
+        subscriber.complete();
+      });
     });
   }
 

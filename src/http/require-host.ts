@@ -1,0 +1,22 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestException } from '@nestjs/common';
+import { NO_HOST_HEADER } from './http.messages.js';
+
+/**
+ * HTTP/1.1 requires a Host header. Node refuses a request without one itself, with a bare 400
+ * (no body, no request id) when `requireHostHeader` is on; configureApp turns that off so that
+ * this refusal, like every other one, goes through the exception filter.
+ */
+export function requireHost(
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (err?: unknown) => void,
+): void {
+  if (request.headers.host === undefined && request.httpVersion !== '1.0') {
+    // As Node does: a client this confused gets no second request on the connection.
+    response.setHeader('Connection', 'close');
+    next(new BadRequestException(NO_HOST_HEADER()));
+    return;
+  }
+  next();
+}
