@@ -33,6 +33,7 @@ import { SseModule } from './sse/index.js';
         maxConnectionAgeMs: config.maxConnectionAgeMs,
         maxConnections: config.maxConnections,
         maxConnectionsPerIp: config.maxConnectionsPerIp,
+        maxPipelinedStreams: config.maxPipelinedStreams,
         drainMs: config.drainMs,
         maxTrackedTopics: config.topicsMaxTracked,
         auth: config.auth,

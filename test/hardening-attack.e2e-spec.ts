@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
-import { MAX_WAITING_STREAMS_PER_CONNECTION } from '../src/sse/writer/pipelined-turn.js';
 import { getRequest, rawClient, responseHeads, type RawClient } from './utils/raw-http.js';
 import { startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
+
+/** Stream requests that may wait pipelined on one connection, in these tests. */
+const MAX_PIPELINED_STREAMS = 3;
 
 /**
  * Issue 13, attacked again once items 1, 2, 3, 8 and 9 were fixed: what an anonymous client could
@@ -34,7 +36,10 @@ describe('streams pipelined on one connection (e2e)', () => {
   const clients: RawClient[] = [];
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_MAX_CONNECTIONS: '3' });
+    t = await startApp({
+      RIPPLE_MAX_CONNECTIONS: '3',
+      RIPPLE_MAX_PIPELINED_STREAMS: String(MAX_PIPELINED_STREAMS),
+    });
   });
   afterEach(() => {
     for (const client of clients.splice(0)) {
@@ -48,7 +53,7 @@ describe('streams pipelined on one connection (e2e)', () => {
   it('takes no connection place for streams waiting behind a stream on the same connection', async () => {
     const parsed = requestCounter(t);
     // A stream, and as many as may wait pipelined behind it: answered only when it ends.
-    const count = 1 + MAX_WAITING_STREAMS_PER_CONNECTION;
+    const count = 1 + MAX_PIPELINED_STREAMS;
     const attacker = rawClient(t.url, pipelinedStreams(t.url, count, 'pipe'));
     clients.push(attacker);
     await until(() => attacker.received().includes('retry:'), 'the first stream', 10_000);

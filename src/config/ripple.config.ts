@@ -128,6 +128,7 @@ export const rippleEnvSchema = z.object({
   RIPPLE_MAX_CONNECTION_AGE_MS: int(0, 7 * 24 * 3_600_000).default(0),
   RIPPLE_MAX_CONNECTIONS: int(0, 10_000_000).default(10_000),
   RIPPLE_MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(0),
+  RIPPLE_MAX_PIPELINED_STREAMS: int(0, 1000).default(4),
   RIPPLE_TRUST_PROXY: z.string().min(1).optional(),
   RIPPLE_DRAIN_MS: int(0, 600_000).default(3000),
   RIPPLE_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(15_000),
@@ -239,6 +240,8 @@ export interface RippleConfig {
   maxConnectionAgeMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** Stream requests that may wait pipelined on one connection; past it the connection closes. */
+  maxPipelinedStreams: number;
   /** Express's `trust proxy` setting: where the client address comes from behind proxies. */
   trustProxy?: string;
   drainMs: number;
@@ -315,6 +318,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     maxConnectionAgeMs: e.RIPPLE_MAX_CONNECTION_AGE_MS,
     maxConnections: e.RIPPLE_MAX_CONNECTIONS,
     maxConnectionsPerIp: e.RIPPLE_MAX_CONNECTIONS_PER_IP,
+    maxPipelinedStreams: e.RIPPLE_MAX_PIPELINED_STREAMS,
     trustProxy: e.RIPPLE_TRUST_PROXY,
     drainMs: e.RIPPLE_DRAIN_MS,
     shutdownTimeoutMs: e.RIPPLE_SHUTDOWN_TIMEOUT_MS,

@@ -58,6 +58,11 @@ export interface SseModuleOptions {
   /** Open streams per client address; past it, 429. 0 for no limit. Default 0. */
   maxConnectionsPerIp?: number;
   /**
+   * Stream requests that may wait on one connection, pipelined behind a response still going
+   * (each takes a place only once its turn comes); past it the connection is closed. Default 4.
+   */
+  maxPipelinedStreams?: number;
+  /**
    * At shutdown, open streams are ended spread over this window, in ms, so that their clients do
    * not all reconnect to the next instance in one instant. Default 3000.
    */

@@ -24,6 +24,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   maxConnectionAgeMs: 0,
   maxConnections: 10_000,
   maxConnectionsPerIp: 0,
+  maxPipelinedStreams: 4,
   drainMs: 3000,
   maxTrackedTopics: 1000,
   auth: {

@@ -2,13 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { clientGone, onClientGone } from './client-gone.js';
 
-/**
- * Stream requests that may wait on one connection behind a response still going. A client that
- * pipelines a few HEADs behind a request is served in order; one that sends hundreds of streams
- * down one socket (each of which could be answered only after the one before it ended) is cut off.
- */
-export const MAX_WAITING_STREAMS_PER_CONNECTION = 4;
-
 /** How many stream requests wait for their turn on each connection. */
 const waiting = new WeakMap<Socket, number>();
 
@@ -16,7 +9,9 @@ const waiting = new WeakMap<Socket, number>();
  * A stream request pipelined behind another response on its connection waits for its turn
  * (Node gives its response the socket when the one before has ended) before anything is taken
  * for it: `begin` runs then. `giveUp` runs instead if the client leaves first, or if the
- * connection already has MAX_WAITING_STREAMS_PER_CONNECTION waiting (the connection is closed).
+ * connection already has `maxWaiting` waiting (the connection is closed). A client that pipelines a
+ * few HEADs behind a request is served in order; one that sends hundreds of streams down one socket
+ * (each of which could be answered only after the one before it ended) is cut off.
  * Returns what to call if the subscriber leaves before.
  */
 export function awaitTurn(
@@ -24,10 +19,11 @@ export function awaitTurn(
   response: ServerResponse,
   begin: () => (() => void) | void,
   giveUp: () => void,
+  maxWaiting: number,
 ): () => void {
   const connection = request.socket;
   const count = (waiting.get(connection) ?? 0) + 1;
-  if (count > MAX_WAITING_STREAMS_PER_CONNECTION) {
+  if (count > maxWaiting) {
     connection.destroy();
     giveUp();
     return () => undefined;

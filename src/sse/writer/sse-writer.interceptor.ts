@@ -202,10 +202,16 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
       // Pipelined behind a response still going on this connection (another stream, perhaps,
       // which never ends): it can be answered only after that one, so it takes nothing (a place,
       // a subscription) until its turn. Else one connection could hold every place.
-      return awaitTurn(request, response, begin, () => {
-        subscriber.next(nothingToSend());
-        subscriber.complete();
-      });
+      return awaitTurn(
+        request,
+        response,
+        begin,
+        () => {
+          subscriber.next(nothingToSend());
+          subscriber.complete();
+        },
+        this.options.maxPipelinedStreams,
+      );
     });
   }
 
