@@ -1,12 +1,17 @@
-# Ripple as users run it: `node dist/main.js`, as a non-root user, from a small image that holds
-# the production dependencies and the build, nothing else.
+# Ripple as users run it: `node dist/main.js`, as a non-root user, from an image that holds the
+# dependencies and the build.
 
-# Production dependencies only, in a layer of their own: rebuilt when the lockfile changes, not
-# when the source does.
+# The service's run-time dependencies, in a layer of their own: rebuilt when the lockfile changes,
+# not when the source does. Since 0.1.0 package.json describes the published library
+# (nestjs-ripple): what the service alone needs (Nest's Express platform, config, terminus, pino,
+# prom-client, zod, uPlot) are devDependencies there, so that a user's `npm install nestjs-ripple`
+# does not pull them. `--omit=dev` would leave them out of the image, hence `--include=dev`; the
+# price is the dev tooling (jest, typescript, oxlint...) in the image's node_modules.
 FROM node:20-alpine AS deps
 WORKDIR /app
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --include=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 # The build, with the dev dependencies (the Nest CLI, TypeScript), thrown away with this stage.
 FROM node:20-alpine AS build
@@ -19,7 +24,7 @@ COPY src ./src
 RUN npm run build
 
 FROM node:20-alpine
-# JSON log lines (pino-pretty is a dev dependency and is not here).
+# JSON log lines (pino-pretty is loaded only when pretty logs are asked for).
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
 # Owned by root and read-only to the process: the service cannot rewrite itself.

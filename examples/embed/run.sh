@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds and tests examples/embed against the packed tarball of nestjs-ripple, as a user would get
+# it from the registry (not against ../../src): packs the root into a temp dir, installs the
+# example's own locked dependencies, then the tarball without saving it, builds and runs the e2e.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+pack_dir="$(mktemp -d)"
+trap 'rm -rf "$pack_dir"' EXIT
+
+echo "== pack nestjs-ripple"
+(cd "$root" && npm pack --silent --pack-destination "$pack_dir" >/dev/null)
+tarball="$(ls "$pack_dir"/nestjs-ripple-*.tgz)"
+echo "$(basename "$tarball"): $(wc -c <"$tarball") bytes"
+
+cd "$here"
+echo "== install the example (its lockfile) and the tarball"
+npm ci --no-audit --no-fund
+npm install --no-save --no-audit --no-fund "$tarball"
+# One copy of Nest, or @RippleSse() and the module's errors break (issue 14): the tarball must
+# bring none of its own.
+if [ -d node_modules/nestjs-ripple/node_modules/@nestjs ]; then
+  echo "nestjs-ripple brought its own @nestjs/*: they must be peer dependencies" >&2
+  exit 1
+fi
+
+echo "== build and test the example"
+rm -rf dist
+npm run build
+npm test
