@@ -57,7 +57,7 @@ describe('the built service, as users run it (e2e)', () => {
 
 const describeRedis = await describeWithRedis();
 
-describeRedis('two built instances on one Redis, as the README runs them (e2e)', () => {
+describeRedis('two built instances on one Redis, as docs/operations.md runs them (e2e)', () => {
   it('serve one stream: subscribe on one, publish on the other, resume on either', async () => {
     const prefix = testPrefix('readme');
     const env = {

@@ -11,7 +11,7 @@ import { TopicMembership, type ChannelMember } from './topic-membership.js';
  * A live event's frame is encoded once and written, in one loop, to every connection that takes
  * it directly (one-topic, live, written by Ripple's writer). The others (joining, catching up,
  * several topics, or sent by Nest's `@Sse()`) get it as a signal and write it themselves. The hot
- * path is that loop: no Observable, no Promise, no copy per connection; see README, "Performance".
+ * path is that loop: no Observable, no Promise, no copy per connection; see docs/performance.md.
  */
 export class TopicChannel {
   private readonly waiting = new Set<TopicMembership>();

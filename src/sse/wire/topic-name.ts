@@ -1,4 +1,4 @@
-/** DESIGN.md's topic names: safe in URLs, Redis keys and cursors, never empty, at most 128. */
+/** Topic names (docs/wire.md): safe in URLs, Redis keys and cursors, never empty, at most 128. */
 export const TOPIC_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 export function isTopicName(value: string): boolean {

@@ -46,7 +46,7 @@ const RETRY_AFTER_S = 5;
  * backlog); Nest gets a StreamableFile that ends with the stream, so it still owns the response's
  * lifecycle.
  * Nest's own `@Sse()` writer costs a Promise, a Transform stream and a serialisation per event
- * per client, and queues without a byte bound; see README, "Performance".
+ * per client, and queues without a byte bound; see docs/performance.md.
  */
 @Injectable()
 export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
