@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { rippleConfig } from './config/ripple.config.js';
+import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './ops/health/health.module.js';
 import { LoggingModule } from './ops/logging/logging.module.js';
 import { MetricsModule } from './ops/metrics/metrics.module.js';
@@ -48,6 +49,7 @@ import { SseModule } from './sse/index.js';
         leaseMs: config.leaderLeaseMs,
       }),
     }),
+    DemoModule,
     HealthModule,
     MetricsModule,
   ],

@@ -1,11 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { Observable, defer, finalize, interval, map } from 'rxjs';
-import { SseHub } from '../../sse/index.js';
-import { Producer } from '../producer.decorator.js';
-import type { ProducerStream } from '../producer.interface.js';
-import type { ProducersModuleOptions } from '../producers-module-options.interface.js';
-import { PRODUCERS_MODULE_OPTIONS } from '../producers.module-definition.js';
+import { rippleConfig, type RippleConfig } from '../config/ripple.config.js';
+import { Producer, type ProducerStream } from '../producers/index.js';
+import { SseHub } from '../sse/index.js';
 
 export interface SystemEvent {
   instance: string;
@@ -54,7 +52,7 @@ const lateness = (histogram: ELDHistogram): number =>
 export class SystemProducer implements ProducerStream {
   constructor(
     private readonly hub: SseHub,
-    @Inject(PRODUCERS_MODULE_OPTIONS) private readonly options: ProducersModuleOptions,
+    @Inject(rippleConfig.KEY) private readonly config: Pick<RippleConfig, 'instanceId'>,
   ) {}
 
   produce$(): Observable<SystemEvent> {
@@ -71,7 +69,7 @@ export class SystemProducer implements ProducerStream {
           const elapsedMs = at - lastAt;
           const { rss, heapUsed } = process.memoryUsage();
           const event: SystemEvent = {
-            instance: this.options.instanceId,
+            instance: this.config.instanceId,
             ts: Date.now(),
             cpuPercent: elapsedMs > 0 ? round((cpuMs / elapsedMs) * 100, 1) : 0,
             rssBytes: rss,

@@ -1,12 +1,22 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { Logger, type MessageEvent } from '@nestjs/common';
+import { Global, Logger, Module, type MessageEvent } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Subscription } from 'rxjs';
+import { rippleConfig } from '../config/ripple.config.js';
+import { ProducersModule } from '../producers/index.js';
 import { SseHub, SseModule } from '../sse/index.js';
-import { ProducersModule } from './producers.module.js';
+import { DemoModule } from './demo.module.js';
 
-/** The built-in producers against the real hub (memory transport), as the app wires them. */
-describe('ProducersModule with SseModule', () => {
+/** The service's settings, as far as the demo reads them. */
+@Global()
+@Module({
+  providers: [{ provide: rippleConfig.KEY, useValue: { instanceId: 'it-1' } }],
+  exports: [rippleConfig.KEY],
+})
+class ConfigStub {}
+
+/** The demo producers against the real hub (memory transport), as the app wires them. */
+describe('DemoModule with ProducersModule and SseModule', () => {
   let app: TestingModule | undefined;
   let subscription: Subscription | undefined;
 
@@ -18,13 +28,15 @@ describe('ProducersModule with SseModule', () => {
     jest.restoreAllMocks();
   });
 
-  it('streams the built-in topics through the hub, each at its rate', async () => {
+  it('streams the demo topics through the hub, each at its rate', async () => {
     jest.useFakeTimers();
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     app = await Test.createTestingModule({
       imports: [
+        ConfigStub,
         SseModule.forRoot({}),
         ProducersModule.forRoot({ enabled: ['clock', 'ticker', 'system'], instanceId: 'it-1' }),
+        DemoModule,
       ],
     }).compile();
     await app.init();

@@ -1,5 +1,4 @@
-import { Producer } from '../producer.decorator.js';
-import type { ProducerTick } from '../producer.interface.js';
+import { Producer, type ProducerTick } from '../producers/index.js';
 
 export interface TickerEvent {
   ts: number;

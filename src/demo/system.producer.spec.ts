@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
-import type { SseHub } from '../../sse/index.js';
+import type { SseHub } from '../sse/index.js';
 import { SystemProducer, type SystemEvent } from './system.producer.js';
 
 // Captured before the fake timers: the event-loop monitor needs real turns of the loop to sample.
@@ -27,7 +27,7 @@ describe('SystemProducer', () => {
   let subscription: Subscription | undefined;
 
   const start = (): SystemProducer => {
-    const producer = new SystemProducer(hub, { enabled: ['system'], instanceId: 'test-1' });
+    const producer = new SystemProducer(hub, { instanceId: 'test-1' });
     subscription = producer.produce$().subscribe((event) => events.push(event));
     return producer;
   };
