@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { InvalidConfigError, logSettingsFromEnv, parseRippleEnv } from './ripple.config.js';
+import { SSE_DEFAULTS } from '../sse/index.js';
 
 describe('configuration from the environment', () => {
   it('has a default for everything', () => {
@@ -248,5 +249,36 @@ describe('auth configuration from the environment', () => {
         NODE_ENV: 'production',
       }),
     ).toEqual({ level: 'warn', nodeEnv: 'production' });
+  });
+});
+
+describe("the configuration's defaults", () => {
+  it("are SseModule's, for every variable that sets a module option", () => {
+    const config = parseRippleEnv({});
+    expect({
+      transport: config.transport,
+      redisUrl: config.redisUrl,
+      redisKeyPrefix: config.redisPrefix,
+      historySize: config.historySize,
+      memoryHistoryMaxBytes: config.memoryHistoryMaxBytes,
+      redisCommandTimeoutMs: config.redisCommandTimeoutMs,
+      idempotencyWindowMs: config.idempotencyWindowMs,
+      idempotencyMaxKeys: config.idempotencyMaxKeys,
+      replayPageSize: config.replayPageSize,
+      heartbeatMs: config.heartbeatMs,
+      retryMs: config.retryMs,
+      maxTopicsPerConnection: config.maxTopicsPerConnection,
+      maxPayloadBytes: config.maxPayloadBytes,
+      maxBufferBytes: config.maxBufferBytes,
+      writeTimeoutMs: config.writeTimeoutMs,
+      maxConnectionAgeMs: config.maxConnectionAgeMs,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxPipelinedStreams: config.maxPipelinedStreams,
+      drainMs: config.drainMs,
+      maxTrackedTopics: config.topicsMaxTracked,
+      auth: config.auth,
+      corsOrigins: config.corsOrigins,
+    }).toEqual(SSE_DEFAULTS);
   });
 });

@@ -3,10 +3,13 @@ import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
 import { parsePublicKey } from '../sse/auth/public-key.js';
 import { isTopicPattern } from '../sse/auth/topic-pattern.js';
-import type { ResolvedSseAuthOptions } from '../sse/sse-options.interface.js';
+import { SSE_DEFAULTS, type ResolvedSseAuthOptions } from '../sse/index.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
+
+/** The module's defaults are the service's: a variable that sets a module option defaults to it. */
+const D = SSE_DEFAULTS;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -106,37 +109,37 @@ const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWK
 export const rippleEnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
-  RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
-  REDIS_URL: redisUrls.default('redis://127.0.0.1:6379'),
+  RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default(D.transport),
+  REDIS_URL: redisUrls.default(D.redisUrl),
   RIPPLE_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64')
-    .default('ripple:'),
+    .default(D.redisKeyPrefix),
   RIPPLE_LEADER_LEASE_MS: int(1000, 600_000).default(10_000),
-  RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(1000),
-  RIPPLE_MEMORY_HISTORY_MAX_BYTES: int(64 * KIB, 64 * 1024 * MIB).default(64 * MIB),
-  RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(3000),
-  RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(600_000),
-  RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(10_000),
-  RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(100),
-  RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(15_000),
-  RIPPLE_RETRY_MS: int(0, 3_600_000).default(2000),
-  RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(32),
-  RIPPLE_MAX_PAYLOAD_BYTES: int(1, 64 * MIB).default(MIB),
-  RIPPLE_MAX_BUFFER_BYTES: int(16 * KIB, 1024 * MIB).default(MIB),
-  RIPPLE_WRITE_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
-  RIPPLE_MAX_CONNECTION_AGE_MS: int(0, 7 * 24 * 3_600_000).default(0),
-  RIPPLE_MAX_CONNECTIONS: int(0, 10_000_000).default(10_000),
-  RIPPLE_MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(0),
-  RIPPLE_MAX_PIPELINED_STREAMS: int(0, 1000).default(4),
+  RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(D.historySize),
+  RIPPLE_MEMORY_HISTORY_MAX_BYTES: int(64 * KIB, 64 * 1024 * MIB).default(D.memoryHistoryMaxBytes),
+  RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(D.redisCommandTimeoutMs),
+  RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(D.idempotencyWindowMs),
+  RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(D.idempotencyMaxKeys),
+  RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(D.replayPageSize),
+  RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(D.heartbeatMs),
+  RIPPLE_RETRY_MS: int(0, 3_600_000).default(D.retryMs),
+  RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(D.maxTopicsPerConnection),
+  RIPPLE_MAX_PAYLOAD_BYTES: int(1, 64 * MIB).default(D.maxPayloadBytes),
+  RIPPLE_MAX_BUFFER_BYTES: int(16 * KIB, 1024 * MIB).default(D.maxBufferBytes),
+  RIPPLE_WRITE_TIMEOUT_MS: int(100, 3_600_000).default(D.writeTimeoutMs),
+  RIPPLE_MAX_CONNECTION_AGE_MS: int(0, 7 * 24 * 3_600_000).default(D.maxConnectionAgeMs),
+  RIPPLE_MAX_CONNECTIONS: int(0, 10_000_000).default(D.maxConnections),
+  RIPPLE_MAX_CONNECTIONS_PER_IP: int(0, 10_000_000).default(D.maxConnectionsPerIp),
+  RIPPLE_MAX_PIPELINED_STREAMS: int(0, 1000).default(D.maxPipelinedStreams),
   RIPPLE_TRUST_PROXY: z.string().min(1).optional(),
-  RIPPLE_DRAIN_MS: int(0, 600_000).default(3000),
+  RIPPLE_DRAIN_MS: int(0, 600_000).default(D.drainMs),
   RIPPLE_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(15_000),
   RIPPLE_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000),
   RIPPLE_PRODUCERS: list.default(['clock', 'ticker', 'system']),
   RIPPLE_INSTANCE_ID: z.string().min(1).max(128).optional(),
   RIPPLE_METRICS_MAX_TOPICS: int(0, 10_000).default(100),
-  RIPPLE_TOPICS_MAX_TRACKED: int(0, 1_000_000).default(1000),
+  RIPPLE_TOPICS_MAX_TRACKED: int(0, 1_000_000).default(D.maxTrackedTopics),
   // /metrics on a listener of its own, off the public address: a port (0: any free one), or
   // `main` to serve it on the main port (keep it from the public in the proxy), or `off`.
   RIPPLE_METRICS_PORT: metricsPort.default(9464),
@@ -150,15 +153,15 @@ export const rippleEnvSchema = z.object({
   RIPPLE_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   RIPPLE_JWT_AUDIENCE: z.string().min(1).max(512).optional(),
   RIPPLE_JWT_ISSUER: z.string().min(1).max(512).optional(),
-  RIPPLE_JWT_CLOCK_SKEW_S: int(0, 600).default(30),
+  RIPPLE_JWT_CLOCK_SKEW_S: int(0, 600).default(D.auth.clockSkewSeconds),
   RIPPLE_JWT_COOKIE: z
     .string()
     .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, "a cookie name (letters, digits, !#$%&'*+-.^_`|~)")
-    .default('ripple_token'),
-  RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(300),
-  RIPPLE_JWT_REQUIRE_EXP: z.stringbool().default(true),
-  RIPPLE_PRIVATE_TOPICS: patterns.default([]),
-  RIPPLE_CORS_ORIGINS: origins.default([]),
+    .default(D.auth.cookieName),
+  RIPPLE_JWT_QUERY_MAX_TTL_S: int(1, 86_400).default(D.auth.queryTokenMaxTtlSeconds),
+  RIPPLE_JWT_REQUIRE_EXP: z.stringbool().default(D.auth.requireExp),
+  RIPPLE_PRIVATE_TOPICS: patterns.default(() => [...D.auth.privateTopics]),
+  RIPPLE_CORS_ORIGINS: origins.default(() => [...D.corsOrigins]),
   // Logs: RIPPLE_LOG_LEVEL wins over the LOG_LEVEL many platforms set; the format follows NODE_ENV
   // and the terminal unless RIPPLE_LOG_FORMAT says.
   RIPPLE_LOG_LEVEL: logLevel.optional(),

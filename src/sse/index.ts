@@ -1,6 +1,12 @@
 export { SseModule } from './sse.module.js';
 export { SseHub, type PublishOptions, type PublishedEvent } from './sse-hub.service.js';
-export type { SseAuthOptions, SseModuleOptions } from './sse-options.interface.js';
+export { SSE_DEFAULTS } from './sse.constants.js';
+export type {
+  ResolvedSseAuthOptions,
+  ResolvedSseOptions,
+  SseAuthOptions,
+  SseModuleOptions,
+} from './sse-options.interface.js';
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
 export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-stats.service.js';
 export { RESET_EVENT_TYPE, type ResetReason } from './wire/message-event.js';

@@ -69,3 +69,19 @@ export const SLOW_CONSUMER_DROPPED = (reason: string, backlog: number, address: 
   `Dropped a stream (${reason}): ${backlog} bytes waiting for ${address}; it resumes from its cursor`;
 
 export const STREAM_FAILED_LATE = () => 'A stream failed after it had started; it was ended';
+
+export const BAD_OPTION = (option: string, expected: string, got: unknown) =>
+  `SseModule: ${option} must be ${expected} (got ${describeValue(got)})`;
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+export const TWO_KEYS = (options: string[]) =>
+  `SseModule: set at most one token key, not ${options.join(' and ')}`;

@@ -9,6 +9,7 @@ import { redisKeys } from './redis/redis-keys.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { SSE_DEFAULTS, SSE_OPTIONS } from './sse.constants.js';
 import type { ResolvedSseOptions, SseModuleOptions } from './sse-options.interface.js';
+import { validateSseOptions } from './sse-options.validation.js';
 import { MemoryTransport } from './transport/memory-transport.js';
 import { RedisTransport } from './transport/redis-transport.js';
 import { TRANSPORT } from './transport/transport.interface.js';
@@ -16,7 +17,10 @@ import { TRANSPORT } from './transport/transport.interface.js';
 /** The instance's Redis connections (a RedisBackend), when the transport is Redis; null otherwise. */
 export const REDIS_CONNECTIONS = Symbol('RIPPLE_REDIS_CONNECTIONS');
 
-/** Merges the defaults once, so no service has to. */
+/**
+ * Merges the defaults once, so no service has to, and refuses bad options before anything uses
+ * them (the module does not start).
+ */
 export const optionsProvider: Provider = {
   provide: SSE_OPTIONS,
   inject: [SSE_MODULE_OPTIONS],
@@ -25,11 +29,11 @@ export const optionsProvider: Provider = {
       Object.fromEntries(
         Object.entries(value ?? {}).filter(([, field]) => field !== undefined),
       ) as Partial<T>;
-    return {
+    return validateSseOptions({
       ...SSE_DEFAULTS,
       ...defined(options),
       auth: { ...SSE_DEFAULTS.auth, ...defined(options?.auth) },
-    } as ResolvedSseOptions;
+    } as ResolvedSseOptions);
   },
 };
 
