@@ -8,6 +8,7 @@ export type {
   SseModuleOptions,
 } from './sse-options.interface.js';
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
+export { matchesAnyPattern } from './auth/topic-pattern.js';
 export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-stats.service.js';
 export { RESET_EVENT_TYPE, type ResetReason } from './wire/message-event.js';
 export { isJsonMediaType } from './validation/json-media-type.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { rippleConfig } from '../../config/ripple.config.js';
-import { matchesAnyPattern } from '../../sse/auth/topic-pattern.js';
+import { matchesAnyPattern } from '../../sse/index.js';
 import type {
   SseMetrics,
   StreamEndReason,
