@@ -6,7 +6,8 @@ import { HealthModule } from './ops/health/health.module.js';
 import { LoggingModule } from './ops/logging/logging.module.js';
 import { MetricsModule } from './ops/metrics/metrics.module.js';
 import { ProducersModule } from './producers/index.js';
-import { SseModule } from './sse/index.js';
+import { SseModule, type SseBackend } from './sse/index.js';
+import { RedisBackend, RedisClusterBackend } from './sse/redis/index.js';
 
 @Module({
   imports: [
@@ -16,12 +17,9 @@ import { SseModule } from './sse/index.js';
       isGlobal: true,
       inject: [rippleConfig.KEY],
       useFactory: (config: ConfigType<typeof rippleConfig>) => ({
-        transport: config.transport,
-        redisUrl: config.redisUrl,
-        redisKeyPrefix: config.redisPrefix,
+        backend: backendOf(config),
         historySize: config.historySize,
         memoryHistoryMaxBytes: config.memoryHistoryMaxBytes,
-        redisCommandTimeoutMs: config.redisCommandTimeoutMs,
         idempotencyWindowMs: config.idempotencyWindowMs,
         idempotencyMaxKeys: config.idempotencyMaxKeys,
         replayPageSize: config.replayPageSize,
@@ -55,3 +53,16 @@ import { SseModule } from './sse/index.js';
   ],
 })
 export class AppModule {}
+
+/** RIPPLE_TRANSPORT's backend: memory (the module's default) or Redis, one server or a cluster. */
+function backendOf(config: ConfigType<typeof rippleConfig>): SseBackend | undefined {
+  const redis = { keyPrefix: config.redisPrefix, commandTimeoutMs: config.redisCommandTimeoutMs };
+  switch (config.transport) {
+    case 'redis':
+      return new RedisBackend({ url: config.redisUrl, ...redis });
+    case 'redis-cluster':
+      return new RedisClusterBackend({ nodes: config.redisUrl, ...redis });
+    default:
+      return undefined;
+  }
+}

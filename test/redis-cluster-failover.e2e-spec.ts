@@ -1,7 +1,8 @@
 import type { Cluster } from 'ioredis';
 import type { RedisClusterConnections } from '../src/sse/redis/redis-cluster-connections.js';
 import { hashSlot } from '../src/sse/redis/redis-keys.js';
-import { REDIS_CONNECTIONS } from '../src/sse/sse.providers.js';
+import { SSE_BACKEND } from '../src/sse/index.js';
+import type { RedisBackend } from '../src/sse/redis/index.js';
 import { compareEventIds } from '../src/sse/wire/event-id.js';
 import { LogCapture } from './utils/log-capture.js';
 import { testPrefix } from './utils/redis.js';
@@ -187,7 +188,7 @@ describeCluster('a Redis Cluster that changes under live streams (e2e)', () => {
     expect((await shardOf(cluster.current, slot)).master.id).toBe(to.id);
     // Both instances now subscribe where the slot is.
     for (const app of apps) {
-      const backend = app.app.get<RedisClusterConnections>(REDIS_CONNECTIONS);
+      const backend = app.app.get<RedisBackend>(SSE_BACKEND).connections as RedisClusterConnections;
       expect(backend.pubsub.subscriptions.get(`127.0.0.1:${to.port}`) ?? []).toContain(
         `${prefix}{${topic}}:live`,
       );

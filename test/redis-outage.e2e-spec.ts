@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { RedisConnections } from '../src/sse/redis/redis-connections.js';
-import { REDIS_CONNECTIONS } from '../src/sse/sse.providers.js';
+import { SSE_BACKEND } from '../src/sse/index.js';
+import type { RedisBackend } from '../src/sse/redis/index.js';
 import { LogCapture } from './utils/log-capture.js';
 import { SseReader } from './utils/sse-reader.js';
 import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
@@ -240,7 +241,7 @@ describeRedis('an instance that loses its subscription catches up from history (
     const reader = await SseReader.open(`${a.url}/events?topic=gap`);
     await reader.framesOf('retry', 1);
     // Find A's subscriber connection on the server, by the local port of its socket.
-    const connections = a.app.get<RedisConnections>(REDIS_CONNECTIONS);
+    const connections = a.app.get<RedisBackend>(SSE_BACKEND).connections as RedisConnections;
     const localPort = (connections.subscriber as unknown as { stream: Socket }).stream.localPort;
     const clients = (await admin.client('LIST')) as string;
     const subscriberIds = clients

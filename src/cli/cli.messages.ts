@@ -15,3 +15,7 @@ export const BAD_TTL = (value: string) =>
   `--ttl must be a whole number of seconds from 1 to 31536000, not ${JSON.stringify(value)}`;
 
 export const NO_GRANT = () => 'Give at least one --publish or --subscribe pattern';
+
+export const BAD_PATTERN = (pattern: string) =>
+  `Invalid topic pattern ${JSON.stringify(pattern.slice(0, 140))}: topic characters, with * for ` +
+  'any run of them';

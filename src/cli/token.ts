@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { rippleConfigFromEnv } from '../config/ripple.config.js';
-import { BAD_PATTERN } from '../sse/auth/auth.messages.js';
-import { isTopicPattern } from '../sse/auth/topic-pattern.js';
-import { BAD_TTL, NO_GRANT, NO_SECRET, TOKEN_USAGE } from './cli.messages.js';
+import { isTopicPattern } from '../sse/index.js';
+import { BAD_PATTERN, BAD_TTL, NO_GRANT, NO_SECRET, TOKEN_USAGE } from './cli.messages.js';
 import { mintToken } from './mint-token.js';
 
 const MAX_TTL_SECONDS = 365 * 24 * 3600;

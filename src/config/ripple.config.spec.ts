@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { InvalidConfigError, logSettingsFromEnv, parseRippleEnv } from './ripple.config.js';
 import { SSE_DEFAULTS } from '../sse/index.js';
+import { REDIS_DEFAULTS } from '../sse/redis/index.js';
 
 describe('configuration from the environment', () => {
   it('has a default for everything', () => {
@@ -256,12 +257,8 @@ describe("the configuration's defaults", () => {
   it("are SseModule's, for every variable that sets a module option", () => {
     const config = parseRippleEnv({});
     expect({
-      transport: config.transport,
-      redisUrl: config.redisUrl,
-      redisKeyPrefix: config.redisPrefix,
       historySize: config.historySize,
       memoryHistoryMaxBytes: config.memoryHistoryMaxBytes,
-      redisCommandTimeoutMs: config.redisCommandTimeoutMs,
       idempotencyWindowMs: config.idempotencyWindowMs,
       idempotencyMaxKeys: config.idempotencyMaxKeys,
       replayPageSize: config.replayPageSize,
@@ -280,5 +277,11 @@ describe("the configuration's defaults", () => {
       auth: config.auth,
       corsOrigins: config.corsOrigins,
     }).toEqual(SSE_DEFAULTS);
+    expect(config.transport).toBe('memory');
+    expect({
+      url: config.redisUrl,
+      keyPrefix: config.redisPrefix,
+      commandTimeoutMs: config.redisCommandTimeoutMs,
+    }).toEqual(REDIS_DEFAULTS);
   });
 });

@@ -1,9 +1,13 @@
 import { hostname } from 'node:os';
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
-import { parsePublicKey } from '../sse/auth/public-key.js';
-import { isTopicPattern } from '../sse/auth/topic-pattern.js';
-import { SSE_DEFAULTS, type ResolvedSseAuthOptions } from '../sse/index.js';
+import {
+  isPublicKeyPem,
+  isTopicPattern,
+  SSE_DEFAULTS,
+  type ResolvedSseAuthOptions,
+} from '../sse/index.js';
+import { REDIS_DEFAULTS } from '../sse/redis/index.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -74,14 +78,10 @@ const origins = list.pipe(
 const publicKeyPem = z
   .string()
   .transform((value) => value.replace(/\\n/g, '\n').trim())
-  .refine((pem) => {
-    try {
-      parsePublicKey(pem);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'a PEM public key ("-----BEGIN PUBLIC KEY-----"): RSA for RS256, or EC P-256 for ES256');
+  .refine(
+    isPublicKeyPem,
+    'a PEM public key ("-----BEGIN PUBLIC KEY-----"): RSA for RS256, or EC P-256 for ES256',
+  );
 
 /** A port (0: any free one), or `main` (the main port) or `off`. */
 const metricsPort = z
@@ -109,16 +109,16 @@ const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWK
 export const rippleEnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
-  RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default(D.transport),
-  REDIS_URL: redisUrls.default(D.redisUrl),
+  RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
+  REDIS_URL: redisUrls.default(REDIS_DEFAULTS.url),
   RIPPLE_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{0,64}$/, 'letters, digits, ".", "_", ":" and "-", at most 64')
-    .default(D.redisKeyPrefix),
+    .default(REDIS_DEFAULTS.keyPrefix),
   RIPPLE_LEADER_LEASE_MS: int(1000, 600_000).default(10_000),
   RIPPLE_HISTORY_SIZE: int(1, 1_000_000).default(D.historySize),
   RIPPLE_MEMORY_HISTORY_MAX_BYTES: int(64 * KIB, 64 * 1024 * MIB).default(D.memoryHistoryMaxBytes),
-  RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(D.redisCommandTimeoutMs),
+  RIPPLE_REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).default(REDIS_DEFAULTS.commandTimeoutMs),
   RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(D.idempotencyWindowMs),
   RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(D.idempotencyMaxKeys),
   RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(D.replayPageSize),

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { Logger, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { BehaviorSubject, Observable, Subject } from 'rxjs';
-import { SseHub } from '../sse/index.js';
-import { LEADER_LOCK, type LeaderLock } from './leader/leader-lock.interface.js';
+import { SseHub, type LeaderLock } from '../sse/index.js';
+import { LEADER_LOCK } from './producers.constants.js';
 import { Producer } from './producer.decorator.js';
 import type { ProducerStream, ProducerTick } from './producer.interface.js';
 import { ProducersModule } from './producers.module.js';

@@ -22,9 +22,8 @@ import {
   tap,
   timer,
 } from 'rxjs';
-import { SseHub } from '../sse/index.js';
+import { SseHub, type LeaderLock } from '../sse/index.js';
 import { InjectLeaderLock } from './leader/inject-leader-lock.decorator.js';
-import type { LeaderLock } from './leader/leader-lock.interface.js';
 import { ProducerMetadata } from './producer.decorator.js';
 import type { ProducerOptions, ProducerStream, ProducerTick } from './producer.interface.js';
 import type { ProducersModuleOptions } from './producers-module-options.interface.js';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { LEADER_LOCK } from './leader/leader-lock.interface.js';
+import { LEADER_LOCK } from './producers.constants.js';
 import { leaderLockProvider } from './leader/leader-lock.providers.js';
 import { ProducerRunner } from './producer-runner.service.js';
 import { ConfigurableProducersModule } from './producers.module-definition.js';

@@ -23,7 +23,7 @@ import { clusterSeeds, RedisClusterConnections } from './redis/redis-cluster-con
 import { hashSlot, redisKeys } from './redis/redis-keys.js';
 import { publishScript, type PublishCommand } from './redis/redis-scripts.js';
 import { ShardedPubSub } from './redis/sharded-pubsub.js';
-import { RedisTransport } from './transport/redis-transport.js';
+import { RedisTransport } from './redis/redis-transport.js';
 import { SUBSCRIBED, UNSUBSCRIBED } from './transport/transport.interface.js';
 
 /** ioredis's own slot function (a dependency of ioredis), as a second opinion on ours. */

@@ -45,6 +45,7 @@ import { TopicChannels } from './fanout/topic-channels.js';
 import { HubStream } from './stream/hub-stream.js';
 import { resumableStream } from './stream/resumable-stream.js';
 import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
+import { SSE_BACKEND, type SseBackend } from './backend/sse-backend.interface.js';
 import { InjectTransport, type Transport } from './transport/transport.interface.js';
 import {
   checkIdempotencyKey,
@@ -57,6 +58,9 @@ import { byteLength, serializePayload } from './wire/payload.js';
 
 /** How long shutdown lets ended streams flush their last bytes before sockets are closed. */
 const END_FLUSH_MS = 50;
+
+/** How long a stream may take to open on a backend that names no deadline of its own. */
+const DEFAULT_OPERATION_TIMEOUT_MS = 3000;
 
 export interface PublishOptions {
   /** The SSE event type; the topic name when absent. */
@@ -91,6 +95,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     @InjectTransport() private readonly transport: Transport,
     @InjectHistory() private readonly history: History,
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
+    @Inject(SSE_BACKEND) private readonly backend: SseBackend,
     private readonly stats: TopicStats,
     @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
@@ -195,8 +200,8 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
       checked,
       start,
     ).pipe(
-      // A hung Redis must not keep the request waiting: the deadline is a command's.
-      refuseUnopened(this.options.redisCommandTimeoutMs, (err) => {
+      // A hung Redis must not keep the request waiting: the deadline is the backend's.
+      refuseUnopened(this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS, (err) => {
         if (err !== undefined) {
           this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
         }

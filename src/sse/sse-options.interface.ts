@@ -1,17 +1,13 @@
+import type { SseBackend } from './backend/sse-backend.interface.js';
+
 /** What an application may set when it imports SseModule; every field has a default. */
 export interface SseModuleOptions {
   /**
-   * `memory` (one process, the default), `redis` (several instances on one Redis) or
-   * `redis-cluster` (several instances on a Redis Cluster, with sharded pub/sub).
+   * Where events are stored and fanned out: this process's memory (the default, `MemoryBackend`)
+   * or `new RedisBackend({ url })` / `new RedisClusterBackend({ nodes })` from
+   * `nestjs-ripple/redis`, for several instances. One backend object per application.
    */
-  transport?: 'memory' | 'redis' | 'redis-cluster';
-  /**
-   * Redis for the `redis` transport; for `redis-cluster`, a comma-separated list of seed nodes
-   * (`redis://host1:7000,redis://host2:7000`). Default redis://127.0.0.1:6379.
-   */
-  redisUrl?: string;
-  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
-  redisKeyPrefix?: string;
+  backend?: SseBackend;
   /** Events kept per topic for resume. Default 1000. */
   historySize?: number;
   /**
@@ -19,11 +15,6 @@ export interface SseModuleOptions {
    * per event); past it the oldest events of any topic go first. Default 64 MiB.
    */
   memoryHistoryMaxBytes?: number;
-  /**
-   * How long a Redis command may take; past it a publish answers 503 and a stream that cannot
-   * start answers 503, in ms. Default 3000.
-   */
-  redisCommandTimeoutMs?: number;
   /** How long a publish's Idempotency-Key is remembered, in ms. Default 600000 (10 minutes). */
   idempotencyWindowMs?: number;
   /**
@@ -119,6 +110,7 @@ export type ResolvedSseAuthOptions = SseAuthOptions &
     >
   >;
 
-export type ResolvedSseOptions = Required<Omit<SseModuleOptions, 'auth'>> & {
+/** The options with their defaults; the backend is a provider of its own (SSE_BACKEND). */
+export type ResolvedSseOptions = Required<Omit<SseModuleOptions, 'auth' | 'backend'>> & {
   auth: ResolvedSseAuthOptions;
 };

@@ -35,10 +35,9 @@ describe('SseModule options, checked when the module starts', () => {
     [{ retryMs: '2000' as never }, 'SseModule: retryMs must be an integer >= 0 (got "2000")'],
     [{ drainMs: Number.NaN }, 'SseModule: drainMs must be an integer >= 0 (got NaN)'],
     [
-      { transport: 'redis-sentinel' as never },
-      'SseModule: transport must be one of memory, redis, redis-cluster (got "redis-sentinel")',
+      { backend: 'redis' as never },
+      'SseModule: backend must be an SseBackend (MemoryBackend, RedisBackend, ...) (got "redis")',
     ],
-    [{ redisUrl: ' ' }, 'SseModule: redisUrl must be a redis:// URL (got " ")'],
     [
       { corsOrigins: 'https://a.example' as never },
       'SseModule: corsOrigins must be an array of strings',

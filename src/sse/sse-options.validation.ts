@@ -5,7 +5,6 @@ import type { ResolvedSseOptions } from './sse-options.interface.js';
 const INTEGER_MINIMUMS: Record<string, number> = {
   historySize: 1,
   memoryHistoryMaxBytes: 1,
-  redisCommandTimeoutMs: 1,
   idempotencyWindowMs: 1,
   idempotencyMaxKeys: 1,
   replayPageSize: 1,
@@ -26,14 +25,23 @@ const INTEGER_MINIMUMS: Record<string, number> = {
   'auth.queryTokenMaxTtlSeconds': 1,
 };
 
-const TRANSPORTS = ['memory', 'redis', 'redis-cluster'];
-
 /**
- * Refuses options that would misbehave later (a heartbeat of 0 ms, a negative limit, a typo in
- * `transport`), when the module starts, with the option's name: hand-written so that the
+ * Refuses options that would misbehave later (a heartbeat of 0 ms, a negative limit, an unknown
+ * backend), when the module starts, with the option's name: hand-written so that the
  * library needs no schema package.
  */
-export function validateSseOptions(options: ResolvedSseOptions): ResolvedSseOptions {
+export function validateSseOptions(
+  options: ResolvedSseOptions,
+  backend?: unknown,
+): ResolvedSseOptions {
+  if (
+    backend !== undefined &&
+    typeof (backend as { createSeams?: unknown } | null)?.createSeams !== 'function'
+  ) {
+    throw new Error(
+      BAD_OPTION('backend', 'an SseBackend (MemoryBackend, RedisBackend, ...)', backend),
+    );
+  }
   const value = (path: string): unknown =>
     path
       .split('.')
@@ -44,16 +52,8 @@ export function validateSseOptions(options: ResolvedSseOptions): ResolvedSseOpti
       throw new Error(BAD_OPTION(path, `an integer >= ${min}`, got));
     }
   }
-  if (!TRANSPORTS.includes(options.transport)) {
-    throw new Error(BAD_OPTION('transport', `one of ${TRANSPORTS.join(', ')}`, options.transport));
-  }
-  for (const path of ['redisUrl', 'redisKeyPrefix', 'auth.cookieName']) {
-    if (typeof value(path) !== 'string') {
-      throw new Error(BAD_OPTION(path, 'a string', value(path)));
-    }
-  }
-  if (options.redisUrl.trim() === '') {
-    throw new Error(BAD_OPTION('redisUrl', 'a redis:// URL', options.redisUrl));
+  if (typeof options.auth.cookieName !== 'string') {
+    throw new Error(BAD_OPTION('auth.cookieName', 'a string', options.auth.cookieName));
   }
   if (options.auth.cookieName === '') {
     throw new Error(BAD_OPTION('auth.cookieName', 'a cookie name', ''));

@@ -6,12 +6,8 @@ export type { ResolvedSseOptions } from './sse-options.interface.js';
 export const SSE_OPTIONS = Symbol('RIPPLE_SSE_OPTIONS');
 
 export const SSE_DEFAULTS: ResolvedSseOptions = {
-  transport: 'memory',
-  redisUrl: 'redis://127.0.0.1:6379',
-  redisKeyPrefix: 'ripple:',
   historySize: 1000,
   memoryHistoryMaxBytes: 64 * 1024 * 1024,
-  redisCommandTimeoutMs: 3000,
   idempotencyWindowMs: 600_000,
   idempotencyMaxKeys: 10_000,
   replayPageSize: 100,

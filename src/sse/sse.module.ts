@@ -5,7 +5,8 @@ import { TokenService } from './auth/token.service.js';
 import { EventsController } from './events.controller.js';
 import { SseHub } from './sse-hub.service.js';
 import { ConfigurableSseModule } from './sse.module-definition.js';
-import { optionsProvider, REDIS_CONNECTIONS, seamProviders } from './sse.providers.js';
+import { SSE_BACKEND } from './backend/sse-backend.interface.js';
+import { optionsProvider, seamProviders } from './sse.providers.js';
 import { TopicStats } from './topics/topic-stats.service.js';
 import { TopicsController } from './topics/topics.controller.js';
 import { ConnectionLimiter } from './flow/connection-limiter.service.js';
@@ -31,16 +32,9 @@ import { SseWriterInterceptor } from './writer/sse-writer.interceptor.js';
     FlowStats,
     SseWriterInterceptor,
   ],
-  // The Redis connections serve the producers' leader lock too: one pair per instance. The
+  // The backend serves the producers' leader lock and the application's health and metrics; the
   // writer's parts serve @RippleSse() routes in the application's own controllers.
-  exports: [
-    SseHub,
-    REDIS_CONNECTIONS,
-    SSE_OPTIONS,
-    ConnectionLimiter,
-    FlowStats,
-    SseWriterInterceptor,
-  ],
+  exports: [SseHub, SSE_BACKEND, SSE_OPTIONS, ConnectionLimiter, FlowStats, SseWriterInterceptor],
 })
 export class SseModule extends ConfigurableSseModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

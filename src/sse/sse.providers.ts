@@ -1,21 +1,19 @@
 import type { Provider } from '@nestjs/common';
-import { HISTORY, type History } from './history/history.interface.js';
-import { MemoryHistory } from './history/memory-history.js';
-import { RedisHistory } from './history/redis-history.js';
-import type { RedisBackend } from './redis/redis-backend.js';
-import { RedisClusterConnections } from './redis/redis-cluster-connections.js';
-import { RedisConnections } from './redis/redis-connections.js';
-import { redisKeys } from './redis/redis-keys.js';
+import { MemoryBackend } from './backend/memory-backend.js';
+import {
+  SSE_BACKEND,
+  type BackendSeams,
+  type SseBackend,
+} from './backend/sse-backend.interface.js';
+import { HISTORY } from './history/history.interface.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { SSE_DEFAULTS, SSE_OPTIONS } from './sse.constants.js';
 import type { ResolvedSseOptions, SseModuleOptions } from './sse-options.interface.js';
 import { validateSseOptions } from './sse-options.validation.js';
-import { MemoryTransport } from './transport/memory-transport.js';
-import { RedisTransport } from './transport/redis-transport.js';
 import { TRANSPORT } from './transport/transport.interface.js';
 
-/** The instance's Redis connections (a RedisBackend), when the transport is Redis; null otherwise. */
-export const REDIS_CONNECTIONS = Symbol('RIPPLE_REDIS_CONNECTIONS');
+/** The transport and history the backend built, once. */
+const SEAMS = Symbol('RIPPLE_SEAMS');
 
 /**
  * Merges the defaults once, so no service has to, and refuses bad options before anything uses
@@ -29,61 +27,41 @@ export const optionsProvider: Provider = {
       Object.fromEntries(
         Object.entries(value ?? {}).filter(([, field]) => field !== undefined),
       ) as Partial<T>;
-    return validateSseOptions({
-      ...SSE_DEFAULTS,
-      ...defined(options),
-      auth: { ...SSE_DEFAULTS.auth, ...defined(options?.auth) },
-    } as ResolvedSseOptions);
+    const { backend, ...rest } = options ?? {};
+    return validateSseOptions(
+      {
+        ...SSE_DEFAULTS,
+        ...defined(rest),
+        auth: { ...SSE_DEFAULTS.auth, ...defined(options?.auth) },
+      } as ResolvedSseOptions,
+      backend,
+    );
   },
 };
 
 /**
- * The seams, picked by the `transport` option. Built by factories so that the memory transport
- * never opens a Redis connection; Nest still runs the lifecycle hooks of what they return.
+ * The backend (the `backend` option, else memory) and the two seams it builds. Factories, so that
+ * the memory default opens no connection; Nest still runs the lifecycle hooks of what they return
+ * (a Redis backend opens its connections at start and closes them at shutdown).
  */
 export const seamProviders: Provider[] = [
   {
-    provide: REDIS_CONNECTIONS,
-    inject: [SSE_OPTIONS],
-    useFactory: (options: ResolvedSseOptions): RedisBackend | null => {
-      switch (options.transport) {
-        case 'redis':
-          return new RedisConnections(
-            options.redisUrl,
-            options.redisKeyPrefix,
-            options.redisCommandTimeoutMs,
-          );
-        case 'redis-cluster':
-          return new RedisClusterConnections(
-            options.redisUrl,
-            options.redisKeyPrefix,
-            options.redisCommandTimeoutMs,
-          );
-        default:
-          return null;
-      }
-    },
+    provide: SSE_BACKEND,
+    // After SSE_OPTIONS, which refuses a backend option that is none.
+    inject: [SSE_MODULE_OPTIONS, SSE_OPTIONS],
+    useFactory: (options: SseModuleOptions): SseBackend => options?.backend ?? new MemoryBackend(),
   },
   {
-    provide: HISTORY,
-    inject: [SSE_OPTIONS, REDIS_CONNECTIONS],
-    useFactory: (options: ResolvedSseOptions, redis: RedisBackend | null): History =>
-      redis
-        ? new RedisHistory(redis, redisKeys(options.redisKeyPrefix))
-        : new MemoryHistory(options.historySize, options.memoryHistoryMaxBytes),
+    provide: SEAMS,
+    inject: [SSE_OPTIONS, SSE_BACKEND],
+    useFactory: (options: ResolvedSseOptions, backend: SseBackend): BackendSeams =>
+      backend.createSeams({
+        historySize: options.historySize,
+        memoryHistoryMaxBytes: options.memoryHistoryMaxBytes,
+        idempotencyWindowMs: options.idempotencyWindowMs,
+        idempotencyMaxKeys: options.idempotencyMaxKeys,
+      }),
   },
-  {
-    provide: TRANSPORT,
-    inject: [SSE_OPTIONS, HISTORY, REDIS_CONNECTIONS],
-    useFactory: (options: ResolvedSseOptions, history: History, redis: RedisBackend | null) =>
-      redis
-        ? new RedisTransport(redis, redisKeys(options.redisKeyPrefix), options.historySize, {
-            commandTimeoutMs: options.redisCommandTimeoutMs,
-            idempotencyWindowMs: options.idempotencyWindowMs,
-          })
-        : new MemoryTransport(history as MemoryHistory, {
-            windowMs: options.idempotencyWindowMs,
-            maxKeys: options.idempotencyMaxKeys,
-          }),
-  },
+  { provide: HISTORY, inject: [SEAMS], useFactory: (seams: BackendSeams) => seams.history },
+  { provide: TRANSPORT, inject: [SEAMS], useFactory: (seams: BackendSeams) => seams.transport },
 ];

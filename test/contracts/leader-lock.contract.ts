@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { BehaviorSubject, filter, firstValueFrom, timeout, type Subscription } from 'rxjs';
-import type { LeaderLock } from '../../src/producers/leader/leader-lock.interface.js';
+import type { LeaderLock } from '../../src/sse/index.js';
 
 export interface LeaderLockFixture {
   lock: LeaderLock;

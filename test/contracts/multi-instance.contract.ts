@@ -1,5 +1,6 @@
-import type { RedisBackend } from '../../src/sse/redis/redis-backend.js';
-import { REDIS_CONNECTIONS } from '../../src/sse/sse.providers.js';
+import type { RedisConnectionSet } from '../../src/sse/redis/redis-connection-set.js';
+import { SSE_BACKEND } from '../../src/sse/index.js';
+import type { RedisBackend } from '../../src/sse/redis/index.js';
 import { SseReader } from '../utils/sse-reader.js';
 import { testPrefix } from '../utils/redis.js';
 import { post, startApp, type TestApp } from '../utils/test-app.js';
@@ -14,7 +15,7 @@ export interface MultiInstanceBackend {
   /** Deletes every key under `prefix`. */
   drop(prefix: string): Promise<void>;
   /** What a crash does to an instance's connections: they drop, and nothing says goodbye. */
-  crash(backend: RedisBackend): void;
+  crash(backend: RedisConnectionSet): void;
 }
 
 export interface RedisInspector {
@@ -246,7 +247,7 @@ function describeProducers(name: string, backend: MultiInstanceBackend): void {
 
           // The leader crashes: its Redis connections drop, nothing is released, no renewal comes.
           // (Its process would be gone; here its lock steps down and its producer stops too.)
-          const crashed = apps[leader].app.get<RedisBackend>(REDIS_CONNECTIONS);
+          const crashed = apps[leader].app.get<RedisBackend>(SSE_BACKEND).connections;
           const crashedAt = Date.now();
           backend.crash(crashed);
           const newLeader = leader === 0 ? 'B' : 'A';

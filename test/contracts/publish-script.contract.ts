@@ -1,5 +1,5 @@
 import { parseEnvelope } from '../../src/sse/redis/envelope.js';
-import type { RedisBackend, RedisClient } from '../../src/sse/redis/redis-backend.js';
+import type { RedisConnectionSet, RedisClient } from '../../src/sse/redis/redis-connection-set.js';
 import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
 import {
   parsePublishReply,
@@ -41,13 +41,13 @@ export function runPublishScript(
  */
 export function describePublishScriptContract(
   name: string,
-  connect: (prefix: string) => RedisBackend,
+  connect: (prefix: string) => RedisConnectionSet,
   drop: (prefix: string) => Promise<void>,
 ): void {
   describe(`the publish script: ${name}`, () => {
     const prefix = testPrefix(`script-${name}`);
     const keys = redisKeys(prefix);
-    let backend: RedisBackend;
+    let backend: RedisConnectionSet;
     let redis: RedisClient & PublishCommand;
 
     beforeAll(async () => {

@@ -1,8 +1,8 @@
 import type { History } from '../../src/sse/history/history.interface.js';
-import { RedisHistory } from '../../src/sse/history/redis-history.js';
-import type { RedisBackend } from '../../src/sse/redis/redis-backend.js';
+import { RedisHistory } from '../../src/sse/redis/redis-history.js';
+import type { RedisConnectionSet } from '../../src/sse/redis/redis-connection-set.js';
 import { redisKeys } from '../../src/sse/redis/redis-keys.js';
-import { RedisTransport } from '../../src/sse/transport/redis-transport.js';
+import { RedisTransport } from '../../src/sse/redis/redis-transport.js';
 import type { Transport } from '../../src/sse/transport/transport.interface.js';
 import { testPrefix } from '../utils/redis.js';
 
@@ -30,7 +30,7 @@ export function freshTopic(label: string): string {
  */
 export function redisSeams(
   label: string,
-  connect: (prefix: string) => RedisBackend,
+  connect: (prefix: string) => RedisConnectionSet,
   drop: (prefix: string) => Promise<void>,
 ): MakeSeams {
   return async ({ historySize }) => {

@@ -9,7 +9,7 @@ import { SseHub } from '../../sse/index.js';
 import { HealthCheckFilter } from './health-check.filter.js';
 import { NOT_READY } from './health.messages.js';
 import { HubHealthIndicator } from './hub.health.js';
-import { RedisHealthIndicator } from './redis.health.js';
+import { BackendHealthIndicator } from './backend.health.js';
 
 export interface HealthAnswer {
   status: 'ok';
@@ -22,7 +22,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly hubHealth: HubHealthIndicator,
-    private readonly redisHealth: RedisHealthIndicator,
+    private readonly backendHealth: BackendHealthIndicator,
     private readonly hub: SseHub,
   ) {}
 
@@ -34,7 +34,7 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Publishing and new streams work now: not draining, and Redis answers when it is in use. */
+  /** Publishing and new streams work now: not draining, and the backend (Redis) answers. */
   @Get('ready')
   @HealthCheck()
   @UseFilters(HealthCheckFilter)
@@ -62,8 +62,9 @@ export class HealthController {
 
   private readinessChecks(): HealthIndicatorFunction[] {
     const checks: HealthIndicatorFunction[] = [() => this.hubHealth.isHealthy('hub')];
-    if (this.redisHealth.inUse) {
-      checks.push(() => this.redisHealth.isHealthy('redis'));
+    const backend = this.backendHealth.key;
+    if (backend) {
+      checks.push(() => this.backendHealth.isHealthy(backend));
     }
     return checks;
   }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 import { HubHealthIndicator } from './hub.health.js';
-import { RedisHealthIndicator } from './redis.health.js';
+import { BackendHealthIndicator } from './backend.health.js';
 
 /**
  * `/health/live`, `/health/ready` and `/health`. Terminus's own logger is off: it would log an
@@ -12,6 +12,6 @@ import { RedisHealthIndicator } from './redis.health.js';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
-  providers: [HubHealthIndicator, RedisHealthIndicator],
+  providers: [HubHealthIndicator, BackendHealthIndicator],
 })
 export class HealthModule {}

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { SSE_METRICS } from '../../sse/metrics/sse-metrics.interface.js';
+import { SSE_METRICS } from '../../sse/index.js';
 import { MetricsController } from './metrics.controller.js';
 import { registryProvider } from './metrics.providers.js';
 import { MetricsServer } from './metrics-server.service.js';

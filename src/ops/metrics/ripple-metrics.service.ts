@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { rippleConfig } from '../../config/ripple.config.js';
-import { matchesAnyPattern } from '../../sse/index.js';
-import type {
-  SseMetrics,
-  StreamEndReason,
-  StreamRefusal,
-} from '../../sse/metrics/sse-metrics.interface.js';
+import {
+  matchesAnyPattern,
+  type SseMetrics,
+  type StreamEndReason,
+  type StreamRefusal,
+} from '../../sse/index.js';
 import { LATENCY_BUCKETS } from './metrics.constants.js';
 import { TopicCounts, type TopicCount } from './topic-counts.js';
 import { totalsCounter } from './totals-counter.js';

@@ -2,12 +2,11 @@ import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common'
 import { ModuleRef } from '@nestjs/core';
 import { Gauge, Registry } from 'prom-client';
 import { ProducerRunner } from '../../producers/producer-runner.service.js';
-import type { RedisBackend } from '../../sse/redis/redis-backend.js';
-import { REDIS_CONNECTIONS } from '../../sse/sse.providers.js';
+import { SSE_BACKEND, type SseBackend } from '../../sse/index.js';
 
 /**
- * What this instance depends on, read when /metrics is scraped: whether each Redis connection is
- * up (no series with the memory transport), and which producers' leader locks it holds.
+ * What this instance depends on, read when /metrics is scraped: whether each connection of the SSE
+ * backend is up (Redis; no series with the memory backend), and which producers' leader locks it holds.
  */
 @Injectable()
 export class StateMetrics implements OnApplicationBootstrap {
@@ -15,18 +14,19 @@ export class StateMetrics implements OnApplicationBootstrap {
 
   constructor(
     registry: Registry,
-    @Inject(REDIS_CONNECTIONS) redis: RedisBackend | null,
+    @Inject(SSE_BACKEND) backend: SseBackend,
     private readonly moduleRef: ModuleRef,
   ) {
     const registers = [registry];
-    if (redis) {
+    const connectionStates = backend.connectionStates?.bind(backend);
+    if (connectionStates) {
       const up: Gauge<'connection'> = new Gauge({
         name: 'ripple_redis_up',
         help: 'Whether each Redis connection of this instance is up (1) or not (0).',
         labelNames: ['connection'],
         registers,
         collect: () => {
-          for (const [connection, isUp] of Object.entries(redis.connectionsUp)) {
+          for (const [connection, isUp] of Object.entries(connectionStates())) {
             up.set({ connection }, isUp ? 1 : 0);
           }
         },

@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import { LEADER_LOCK } from './leader-lock.interface.js';
+import { LEADER_LOCK } from '../producers.constants.js';
 
 /**
  * Injects the application's `LeaderLock`.

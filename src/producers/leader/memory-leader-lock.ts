@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import type { LeaderLock } from './leader-lock.interface.js';
+import type { LeaderLock } from '../../sse/index.js';
 
 /** Candidates per name, in arrival order; the first leads. Locks that share one exclude each other. */
 export type MemoryLeaderStore = Map<string, Subscriber<boolean>[]>;

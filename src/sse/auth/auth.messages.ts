@@ -94,7 +94,3 @@ export const PRIVATE_TOPICS_NEED_KEY = () =>
 
 export const BAD_PUBLIC_KEY = () =>
   'not a PEM public key (SPKI "-----BEGIN PUBLIC KEY-----", RSA for RS256 or EC P-256 for ES256)';
-
-export const BAD_PATTERN = (pattern: string) =>
-  `Invalid topic pattern ${JSON.stringify(pattern.slice(0, 140))}: topic characters, with * for ` +
-  'any run of them';

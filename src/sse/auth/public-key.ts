@@ -31,3 +31,13 @@ export function parsePublicKey(pem: string): ParsedPublicKey {
   }
   throw new Error(BAD_PUBLIC_KEY());
 }
+
+/** Whether `pem` is a public key Ripple verifies tokens with (see parsePublicKey). */
+export function isPublicKeyPem(pem: string): boolean {
+  try {
+    parsePublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ConnectionRefusal } from '../metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from '../sse.constants.js';
-
-export type Refusal = 'instance-full' | 'address-full';
 
 /**
  * Counts the streams open on this instance, in all and per client address, against
@@ -20,7 +19,7 @@ export class ConnectionLimiter {
   }
 
   /** Takes a place for a stream from `address`, or says why not; `release` gives it back once. */
-  acquire(address: string): { release: () => void } | { refused: Refusal } {
+  acquire(address: string): { release: () => void } | { refused: ConnectionRefusal } {
     const { maxConnections, maxConnectionsPerIp } = this.options;
     if (maxConnections > 0 && this.total >= maxConnections) {
       return { refused: 'instance-full' };

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { DropReason } from '../writer/sse-connection.js';
-import type { Refusal } from './connection-limiter.service.js';
+import type { ConnectionRefusal } from '../metrics/sse-metrics.interface.js';
 
 /** What flow control did, for health, logs and metrics. */
 @Injectable()
 export class FlowStats {
   readonly drops: Record<DropReason, number> = { 'slow-consumer': 0, 'write-timeout': 0 };
-  readonly refusals: Record<Refusal, number> = { 'instance-full': 0, 'address-full': 0 };
+  readonly refusals: Record<ConnectionRefusal, number> = { 'instance-full': 0, 'address-full': 0 };
 
   dropped(reason: DropReason): void {
     this.drops[reason]++;
   }
 
-  refused(reason: Refusal): void {
+  refused(reason: ConnectionRefusal): void {
     this.refusals[reason]++;
   }
 }

@@ -1,4 +1,5 @@
-import type { Refusal } from '../flow/connection-limiter.service.js';
+/** A connection limit that refused a stream: the instance's, or the client address's. */
+export type ConnectionRefusal = 'instance-full' | 'address-full';
 
 /** Why a stream sent by Ripple's writer ended. */
 export type StreamEndReason =
@@ -22,7 +23,7 @@ export type StreamEndReason =
  * a request the stream refused (a 4xx: topics, cursor), or a hub that could not stream (a 503:
  * shutting down, Redis away).
  */
-export type StreamRefusal = Refusal | 'auth' | 'invalid' | 'unavailable';
+export type StreamRefusal = ConnectionRefusal | 'auth' | 'invalid' | 'unavailable';
 
 /**
  * What the hub and Ripple's writer report, for an application's metrics. The calls come from the

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from 'ioredis';
-import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisBackend } from './redis-backend.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisConnectionSet } from './redis-connection-set.js';
 import { ShardedPubSub } from './sharded-pubsub.js';
 
 /**
@@ -8,7 +8,7 @@ import { ShardedPubSub } from './sharded-pubsub.js';
  * scripts (one connection per master it talks to, each command sent to the owner of its key's
  * slot, MOVED and ASK followed), and sharded subscriptions on one connection per master.
  */
-export class RedisClusterConnections extends RedisBackend {
+export class RedisClusterConnections extends RedisConnectionSet {
   protected readonly logger = new Logger(RedisClusterConnections.name);
   readonly command: Cluster;
   readonly pubsub: ShardedPubSub;
@@ -17,7 +17,7 @@ export class RedisClusterConnections extends RedisBackend {
     /** Seed nodes: a comma-separated list of redis:// URLs; the others are discovered. */
     seedUrls: string,
     keyPrefix: string,
-    /** A command not answered by then fails (see RedisBackend). */
+    /** A command not answered by then fails (see RedisConnectionSet). */
     commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
   ) {
     super(keyPrefix);

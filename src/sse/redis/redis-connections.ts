@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ClassicPubSub } from './classic-pubsub.js';
-import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisBackend } from './redis-backend.js';
+import { DEFAULT_COMMAND_TIMEOUT_MS, quit, RedisConnectionSet } from './redis-connection-set.js';
 
 /**
  * The instance's two connections to one Redis: one for commands, one for subscriptions (a
  * connection in subscriber mode takes no other command).
  */
-export class RedisConnections extends RedisBackend {
+export class RedisConnections extends RedisConnectionSet {
   protected readonly logger = new Logger(RedisConnections.name);
   readonly command: Redis;
   readonly subscriber: Redis;
@@ -18,7 +18,7 @@ export class RedisConnections extends RedisBackend {
   constructor(
     url: string,
     keyPrefix: string,
-    /** A command not answered by then fails (see RedisBackend). */
+    /** A command not answered by then fails (see RedisConnectionSet). */
     commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
   ) {
     super(keyPrefix);

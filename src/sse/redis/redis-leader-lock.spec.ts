@@ -11,9 +11,9 @@ import {
   dropClusterPrefix,
   useRedisCluster,
 } from '../../../test/utils/redis-cluster.js';
-import type { RedisBackend } from '../../sse/redis/redis-backend.js';
-import { RedisClusterConnections } from '../../sse/redis/redis-cluster-connections.js';
-import { RedisConnections } from '../../sse/redis/redis-connections.js';
+import type { RedisConnectionSet } from './redis-connection-set.js';
+import { RedisClusterConnections } from './redis-cluster-connections.js';
+import { RedisConnections } from './redis-connections.js';
 import { RedisLeaderLock } from './redis-leader-lock.js';
 import { until } from '../../../test/utils/until.js';
 
@@ -22,7 +22,7 @@ const LEASE_MS = 600;
 /** The lock's contract and its crash behaviour, on one Redis backend (a server or a cluster). */
 function describeRedisLeaderLock(
   name: string,
-  connect: (prefix: string) => RedisBackend,
+  connect: (prefix: string) => RedisConnectionSet,
   drop: (prefix: string) => Promise<void>,
 ): void {
   const prefix = testPrefix('lock');

@@ -1,28 +1,28 @@
 import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { parseEnvelope } from '../redis/envelope.js';
-import type { ChannelSignal } from '../redis/pubsub.interface.js';
-import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
-import type { RedisKeys } from '../redis/redis-keys.js';
-import { publishIds } from '../redis/publish-ids.js';
+import { parseEnvelope } from './envelope.js';
+import type { ChannelSignal } from './pubsub.interface.js';
+import type { RedisConnectionSet, RedisClient } from './redis-connection-set.js';
+import type { RedisKeys } from './redis-keys.js';
+import { publishIds } from './publish-ids.js';
 import {
   parsePublishReply,
   publishBatchScript,
   publishScript,
   type PublishCommand,
   type PublishReply,
-} from '../redis/redis-scripts.js';
-import { withDeadline } from '../redis/deadline.js';
+} from './redis-scripts.js';
+import { withDeadline } from './deadline.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
-import { eventFingerprint, keyDigest } from './idempotency.js';
-import { TopicFeeds, type Feed } from './topic-feeds.js';
+import { eventFingerprint, keyDigest } from '../transport/idempotency.js';
+import { TopicFeeds, type Feed } from '../transport/topic-feeds.js';
 import {
   SUBSCRIBED,
   UNSUBSCRIBED,
   type OncePublished,
   type Transport,
   type TransportSignal,
-} from './transport.interface.js';
+} from '../transport/transport.interface.js';
 
 /**
  * How long Redis remembers a publish call, so that the same call sent again is stored once. It
@@ -82,7 +82,7 @@ export class RedisTransport implements Transport {
   private malformedLogged = false;
 
   constructor(
-    private readonly backend: RedisBackend,
+    private readonly backend: RedisConnectionSet,
     private readonly keys: RedisKeys,
     private readonly historySize: number,
     private readonly options: RedisTransportOptions = {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { RedisClient } from '../../sse/redis/redis-backend.js';
-import type { LeaderLock } from './leader-lock.interface.js';
+import type { RedisClient } from './redis-connection-set.js';
+import type { LeaderLock } from '../backend/leader-lock.interface.js';
 
 /** Renews (or retries) this many times per lease, so one lost renewal does not lose the lease. */
 const ATTEMPTS_PER_LEASE = 3;

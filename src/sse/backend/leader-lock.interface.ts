@@ -17,5 +17,3 @@ export interface LeaderLock {
    */
   lead(name: string): Observable<boolean>;
 }
-
-export const LEADER_LOCK = Symbol('LEADER_LOCK');

@@ -1,9 +1,9 @@
-import type { RedisBackend, RedisClient } from '../redis/redis-backend.js';
-import type { RedisKeys } from '../redis/redis-keys.js';
-import { READ_SCRIPT } from '../redis/redis-scripts.js';
+import type { RedisConnectionSet, RedisClient } from './redis-connection-set.js';
+import type { RedisKeys } from './redis-keys.js';
+import { READ_SCRIPT } from './redis-scripts.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { compareEventIds, isEventId } from '../wire/event-id.js';
-import type { History, HistoryRead } from './history.interface.js';
+import type { History, HistoryRead } from '../history/history.interface.js';
 
 type StreamEntry = [id: string, fields: string[]];
 type ReadReply = [last: string, deleted: string, entries: StreamEntry[]];
@@ -20,7 +20,7 @@ export class RedisHistory implements History {
   private readonly redis: RedisClient & ReadCommand;
 
   constructor(
-    backend: RedisBackend,
+    backend: RedisConnectionSet,
     private readonly keys: RedisKeys,
   ) {
     backend.command.defineCommand('rippleRead', { numberOfKeys: 1, lua: READ_SCRIPT });

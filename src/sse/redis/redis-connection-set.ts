@@ -20,7 +20,7 @@ export type RedisClient = Redis | Cluster;
  * and the pub/sub side the transport subscribes through. Every part of Ripple that needs Redis
  * (transport, history, leader lock) shares them, and they are closed once, at shutdown.
  */
-export abstract class RedisBackend implements OnModuleInit, OnApplicationShutdown {
+export abstract class RedisConnectionSet implements OnModuleInit, OnApplicationShutdown {
   protected abstract readonly logger: Logger;
   abstract readonly command: RedisClient;
   abstract readonly pubsub: PubSub;
