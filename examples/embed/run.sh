@@ -23,6 +23,11 @@ if [ -d node_modules/nestjs-ripple/node_modules/@nestjs ]; then
   echo "nestjs-ripple brought its own @nestjs/*: they must be peer dependencies" >&2
   exit 1
 fi
+# The Redis client is an optional peer: a memory-only app installs none (issue 14).
+if [ -d node_modules/ioredis ]; then
+  echo "ioredis was installed with nestjs-ripple: it must be an optional peer" >&2
+  exit 1
+fi
 
 echo "== build and test the example"
 rm -rf dist
