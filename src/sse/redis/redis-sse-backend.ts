@@ -1,11 +1,11 @@
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { LeaderLock } from '../backend/leader-lock.interface.js';
 import type {
   BackendSeams,
   BackendSettings,
-  LeaderLock,
   LeaderLockSettings,
   SseBackend,
-} from '../index.js';
+} from '../backend/sse-backend.interface.js';
 import { RedisClusterConnections } from './redis-cluster-connections.js';
 import { DEFAULT_COMMAND_TIMEOUT_MS, type RedisConnectionSet } from './redis-connection-set.js';
 import { RedisConnections } from './redis-connections.js';
