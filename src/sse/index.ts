@@ -27,6 +27,7 @@ export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-s
 export { RESET_EVENT_TYPE, type ResetReason } from './wire/message-event.js';
 export { isJsonMediaType } from './validation/json-media-type.js';
 export { isTopicName } from './wire/topic-name.js';
+export { RippleFastPathSafe } from './stream/fast-path-safe.decorator.js';
 export { RippleSse } from './writer/ripple-sse.decorator.js';
 export {
   SSE_METRICS,

@@ -195,7 +195,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         retryMs: this.options.retryMs,
         pageSize: this.options.replayPageSize,
         heartbeat$: this.heartbeat$,
-        directAllowed: (): boolean => stream.returnedAsIs,
+        directAllowed: (): boolean => stream.fastPathAllowed,
       },
       checked,
       start,

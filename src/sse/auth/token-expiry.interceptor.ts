@@ -7,6 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable, defer, map, switchMap, timer } from 'rxjs';
+import { RippleFastPathSafe } from '../stream/fast-path-safe.decorator.js';
 import { streamControlOf, type StreamControl } from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
 import { markGrantExpired, requestGrant } from './request-grant.js';
@@ -20,8 +21,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Ends a stream of private topics when the token that opened it expires. The guard left the grant
  * on the request; a stream without one (public topics, or a token without `exp`) runs on.
+ * It needs no live event (the stream's control knows the cursor), so it keeps the fast path on.
  */
 @Injectable()
+@RippleFastPathSafe()
 export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, MessageEvent> {
   private readonly logger = new Logger(TokenExpiryInterceptor.name);
 

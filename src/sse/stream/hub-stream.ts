@@ -3,18 +3,19 @@ import { Observable } from 'rxjs';
 
 /**
  * What `SseHub.stream()` returns: an Observable of MessageEvents, as any streaming route returns.
- * A route declared with `@RippleSse()` that returns it as it is (not piped through operators of
- * its own) marks it, and only then may Ripple's writer take its live events directly: operators
- * the handler added would otherwise be skipped. (Piping returns a plain Observable.)
+ * Ripple's writer may take its live events directly only when `@RippleSse()` allows it: the
+ * handler returned the stream as it is (not piped through operators of its own; piping returns a
+ * plain Observable), and no interceptor that needs each event sits between the handler and the
+ * writer. Either would otherwise be skipped.
  */
 export class HubStream extends Observable<MessageEvent> {
-  returnedAsIs = false;
+  fastPathAllowed = false;
 }
 
 /** `@RippleSse()` marks what its handler returned, once the handler has returned it. */
-export function markReturnedAsIs(result: unknown): unknown {
+export function allowFastPath(result: unknown): unknown {
   if (result instanceof HubStream) {
-    result.returnedAsIs = true;
+    result.fastPathAllowed = true;
   }
   return result;
 }

@@ -33,7 +33,7 @@ export interface ResumableStreamDeps {
   heartbeat$: Observable<unknown>;
   /**
    * Whether the writer that sends the stream may take its live events directly (StreamControl):
-   * asked at the opening, when the route has returned the stream as it is.
+   * asked at the opening, once the route has returned the stream (see HubStream).
    */
   directAllowed?: () => boolean;
 }

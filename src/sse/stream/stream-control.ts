@@ -31,10 +31,11 @@ export type StreamWriter = DirectSink & StreamPacer;
 
 /**
  * What a hub stream offers the writer that sends it, on its opening message: Ripple's writer
- * attaches itself, so that the stream paces its replay, and (one-topic streams returned as they
- * are) its live events then skip the per-connection Observable chain (see TopicChannel).
- * Interceptors in between still see every other message and the end. Under Nest's own `@Sse()`
- * nothing attaches: the replay is still read a page at a time, but written unpaced.
+ * attaches itself, so that the stream paces its replay, and (one-topic streams on a route that
+ * allows it, see HubStream) its live events then skip the per-connection Observable chain (see
+ * TopicChannel). The interceptors in between, all marked `@RippleFastPathSafe()`, still see every
+ * other message and the end. Under Nest's own `@Sse()` nothing attaches: the replay is still read
+ * a page at a time, but written unpaced.
  */
 export interface StreamControl {
   attach(writer: StreamWriter): void;
