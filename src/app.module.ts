@@ -14,6 +14,9 @@ import { SseModule } from './sse/index.js';
     LoggingModule,
     SseModule.forRootAsync({
       isGlobal: true,
+      // The page and every client use these: the stream and publish under /events, the list at
+      // /topics.
+      routes: { path: 'events', topicsPath: 'topics' },
       inject: [rippleConfig.KEY],
       useFactory: (config: ConfigType<typeof rippleConfig>) => ({
         transport: config.transport,

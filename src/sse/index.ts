@@ -5,8 +5,11 @@ export type {
   ResolvedSseAuthOptions,
   ResolvedSseOptions,
   SseAuthOptions,
+  SseModuleExtras,
   SseModuleOptions,
+  SseRoutesOptions,
 } from './sse-options.interface.js';
+export { SseExceptionFilter, type JsonError } from './routes/sse-exception.filter.js';
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
 export { matchesAnyPattern } from './auth/topic-pattern.js';
 export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-stats.service.js';
