@@ -15,6 +15,9 @@ import { RedisBackend, RedisClusterBackend } from './sse/redis/index.js';
     LoggingModule,
     SseModule.forRootAsync({
       isGlobal: true,
+      // The page and every client use these: the stream and publish under /events, the list at
+      // /topics.
+      routes: { path: 'events', topicsPath: 'topics' },
       inject: [rippleConfig.KEY],
       useFactory: (config: ConfigType<typeof rippleConfig>) => ({
         backend: backendOf(config),

@@ -6,10 +6,9 @@ import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
-import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
-import { isJsonMediaType } from './sse/index.js';
+import { SseExceptionFilter } from './sse/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,23 +20,15 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
  */
 export function configureApp(
   app: NestExpressApplication,
-  config: Pick<RippleConfig, 'maxPayloadBytes' | 'trustProxy' | 'headersTimeoutMs'>,
+  config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs'>,
 ): void {
-  const { maxPayloadBytes } = config;
-  // The envelope ({"data": ..., "type": ...}) around a payload at the limit must still parse; the
-  // payload itself is measured exactly by the hub.
-  // Every answer carries its request id, even one the body parser gives (it runs before the
-  // logging middleware, which Nest applies with the routes).
+  // Every answer carries its request id, even a refusal given before the routes (requireHost;
+  // the logging middleware comes with the routes).
   app.use(assignRequestId);
   app.use(requireHost);
-  // Not strict: a body that is JSON but not an object gets the hub's own, clearer refusal. The
-  // media types parsed are exactly those the publish route accepts (`application/*+json` too).
-  app.useBodyParser('json', {
-    limit: maxPayloadBytes + 64 * 1024,
-    strict: false,
-    type: (request: IncomingMessage) => isJsonMediaType(request.headers['content-type']),
-  });
-  app.useGlobalFilters(new JsonExceptionFilter());
+  // No body parser: the only route that takes a body, the publish route, reads its own, with the
+  // module's limit. The module's JSON error shape for everything else too (health, 404s).
+  app.useGlobalFilters(new SseExceptionFilter());
   // Which framework answers is nobody's business.
   app.disable('x-powered-by');
   // The client address (connection limits, loopback publishing) is the socket's, unless a trusted

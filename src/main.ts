@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     // Open streams would otherwise hold the server open on shutdown.
     forceCloseConnections: true,
-    // configureApp() installs the JSON parser with Ripple's own size limit.
+    // Nothing takes a body but the publish route, which reads its own with SseModule's limit.
     bodyParser: false,
     // Lines logged while the application is built wait for pino; if the build fails (a refused
     // configuration), the boot logger prints them, in the same format.

@@ -1,8 +1,3 @@
-export const BODY_NOT_VALID_JSON = (detail: string) => `The body is not valid JSON: ${detail}`;
-
-export const BODY_TOO_LARGE = (limit: number) =>
-  `The body is larger than the limit of ${limit} bytes`;
-
 export const MALFORMED_REQUEST = () => 'The request is not valid HTTP/1.1';
 
 export const HEADERS_TOO_LARGE = () => 'The request line and headers are larger than the limit';

@@ -18,8 +18,11 @@ export type {
   ResolvedSseAuthOptions,
   ResolvedSseOptions,
   SseAuthOptions,
+  SseModuleExtras,
   SseModuleOptions,
+  SseRoutesOptions,
 } from './sse-options.interface.js';
+export { SseExceptionFilter, type JsonError } from './routes/sse-exception.filter.js';
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
 export { isTopicPattern, matchesAnyPattern } from './auth/topic-pattern.js';
 export { isPublicKeyPem } from './auth/public-key.js';

@@ -1,5 +1,42 @@
 import type { SseBackend } from './backend/sse-backend.interface.js';
 
+/**
+ * What is decided when SseModule is imported, beside the options rather than among them: Nest
+ * mounts controllers from the module's declaration, before any `useFactory` runs. So
+ * `forRoot({ routes, ...options })` and `forRootAsync({ routes, useFactory })`; a factory cannot
+ * return them.
+ */
+export interface SseModuleExtras {
+  /** Makes `SseHub` (and what `@RippleSse()` needs) visible to every module. Default true. */
+  isGlobal?: boolean;
+  /**
+   * The module's own HTTP routes: `false` (the default) mounts none, and the application streams
+   * and publishes through its own controllers and `SseHub`; `{ path: 'live' }` mounts the stream
+   * (`GET /live`), publish (`POST /live/:topic`) and topics (`GET /live/topics`) routes.
+   */
+  routes?: false | SseRoutesOptions;
+}
+
+/** Where the module's routes are mounted (under the application's global prefix, if any). */
+export interface SseRoutesOptions {
+  /**
+   * The stream, `GET /<path>?topic=...`, and publish, `POST /<path>/:topic`: one or more path
+   * segments of letters, digits and `-._~` (`live`, `api/events`).
+   */
+  path: string;
+  /**
+   * The topics list, `GET /<topicsPath>`. Default `<path>/topics`, which does not shadow a topic
+   * named `topics`: publishing is POST, the list GET. `false` mounts no list.
+   */
+  topicsPath?: string | false;
+}
+
+/** The routes as mounted: paths without leading or trailing slashes. */
+export interface ResolvedSseRoutes {
+  path: string;
+  topicsPath: string | false;
+}
+
 /** What an application may set when it imports SseModule; every field has a default. */
 export interface SseModuleOptions {
   /**
@@ -59,7 +96,7 @@ export interface SseModuleOptions {
    */
   drainMs?: number;
   /**
-   * Topics `GET /topics` tracks; past it, the least recently active one nobody reads is
+   * Topics the topics list tracks; past it, the least recently active one nobody reads is
    * forgotten, and when all are in use new ones go uncounted. Default 1000.
    */
   maxTrackedTopics?: number;

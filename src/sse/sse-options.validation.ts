@@ -1,5 +1,9 @@
-import { BAD_OPTION, TWO_KEYS } from './sse.messages.js';
-import type { ResolvedSseOptions } from './sse-options.interface.js';
+import { BAD_OPTION, ROUTES_FROM_FACTORY, TWO_KEYS } from './sse.messages.js';
+import type {
+  ResolvedSseOptions,
+  ResolvedSseRoutes,
+  SseRoutesOptions,
+} from './sse-options.interface.js';
 
 /** The smallest value each numeric option takes; each must also be a safe integer. */
 const INTEGER_MINIMUMS: Record<string, number> = {
@@ -41,6 +45,10 @@ export function validateSseOptions(
     throw new Error(
       BAD_OPTION('backend', 'an SseBackend (MemoryBackend, RedisBackend, ...)', backend),
     );
+  }
+  // forRoot takes `routes` out of the options; only a factory's answer can still hold it.
+  if ((options as { routes?: unknown }).routes !== undefined) {
+    throw new Error(ROUTES_FROM_FACTORY());
   }
   const value = (path: string): unknown =>
     path
@@ -86,4 +94,41 @@ export function validateSseOptions(
     throw new Error(TWO_KEYS(keys.map((key) => `auth.${key}`)));
   }
   return options;
+}
+
+/** Segments of unreserved URL characters: nothing Nest's router would read as a parameter. */
+const ROUTE_PATH = /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
+
+function routePath(option: string, got: unknown): string {
+  const path = typeof got === 'string' ? got.replace(/^\/+|\/+$/g, '') : undefined;
+  if (path === undefined || !ROUTE_PATH.test(path) || /(?:^|\/)\.{1,2}(?:\/|$)/.test(path)) {
+    throw new Error(BAD_OPTION(option, 'a path of letters, digits and -._~ segments', got));
+  }
+  return path;
+}
+
+/**
+ * The `routes` extra, checked when SseModule is imported (its controllers are made then), with
+ * its paths trimmed of slashes.
+ */
+export function resolveSseRoutes(
+  routes: false | SseRoutesOptions | undefined,
+): ResolvedSseRoutes | false {
+  if (routes === false || routes === undefined) {
+    return false;
+  }
+  if (typeof routes !== 'object' || routes === null) {
+    throw new Error(BAD_OPTION('routes', 'false or { path, topicsPath? }', routes));
+  }
+  const path = routePath('routes.path', routes.path);
+  const topicsPath =
+    routes.topicsPath === false
+      ? false
+      : routes.topicsPath === undefined
+        ? `${path}/topics`
+        : routePath('routes.topicsPath', routes.topicsPath);
+  if (topicsPath === path) {
+    throw new Error(BAD_OPTION('routes.topicsPath', 'another path than routes.path', topicsPath));
+  }
+  return { path, topicsPath };
 }

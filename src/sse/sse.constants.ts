@@ -5,6 +5,9 @@ export type { ResolvedSseOptions } from './sse-options.interface.js';
 /** The options with their defaults merged in, once, for every provider to inject. */
 export const SSE_OPTIONS = Symbol('RIPPLE_SSE_OPTIONS');
 
+/** Where the module's routes are mounted (ResolvedSseRoutes), or `false` when they are not. */
+export const SSE_ROUTES = Symbol('RIPPLE_SSE_ROUTES');
+
 export const SSE_DEFAULTS: ResolvedSseOptions = {
   historySize: 1000,
   memoryHistoryMaxBytes: 64 * 1024 * 1024,

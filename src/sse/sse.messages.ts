@@ -15,6 +15,19 @@ export const TOO_MANY_TOPICS = (count: number, max: number) =>
 export const BODY_NOT_JSON = () =>
   'The body must be JSON (Content-Type: application/json): {"data": <any JSON>, "type"?: "name"}';
 
+export const BODY_NOT_VALID_JSON = (detail: string) => `The body is not valid JSON: ${detail}`;
+
+export const BODY_TOO_LARGE = (limit: number) =>
+  `The body is larger than the limit of ${limit} bytes`;
+
+export const BODY_ENCODED = (encoding: string) =>
+  `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the body uncompressed`;
+
+export const BODY_CHARSET = (charset: string) =>
+  `Charset ${JSON.stringify(charset.slice(0, 40))} is not supported: send the body as UTF-8`;
+
+export const BODY_ABORTED = () => 'The request ended before its body did';
+
 export const BODY_NOT_OBJECT = () =>
   'The body must be a JSON object: {"data": <any JSON>, "type"?: "name"}';
 
@@ -85,3 +98,7 @@ function describeValue(value: unknown): string {
 
 export const TWO_KEYS = (options: string[]) =>
   `SseModule: set at most one token key, not ${options.join(' and ')}`;
+
+export const ROUTES_FROM_FACTORY = () =>
+  'SseModule: routes is given beside useFactory, forRootAsync({ routes, useFactory }), not ' +
+  'returned by it: Nest mounts controllers before the factory runs';

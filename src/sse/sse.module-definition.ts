@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { SseModuleOptions } from './sse-options.interface.js';
+import { mountRoutes } from './routes/mount-routes.js';
+import type { SseModuleExtras, SseModuleOptions } from './sse-options.interface.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableSseModule,
@@ -8,8 +9,9 @@ export const {
   ASYNC_OPTIONS_TYPE: SSE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<SseModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  // No routes unless asked for: a module must not open publish and stream routes to the network
+  // on its own (docs/security.md).
+  .setExtras<SseModuleExtras>({ isGlobal: true, routes: false }, (definition, extras) =>
+    mountRoutes({ ...definition, global: extras.isGlobal }, extras.routes),
+  )
   .build();

@@ -1,26 +1,31 @@
-import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { CorsMiddleware } from './auth/cors.middleware.js';
 import { PrivateTopics } from './auth/private-topics.service.js';
 import { TokenService } from './auth/token.service.js';
-import { EventsController } from './events.controller.js';
 import { SseHub } from './sse-hub.service.js';
 import { ConfigurableSseModule } from './sse.module-definition.js';
 import { SSE_BACKEND } from './backend/sse-backend.interface.js';
 import { optionsProvider, seamProviders } from './sse.providers.js';
 import { TopicStats } from './topics/topic-stats.service.js';
-import { TopicsController } from './topics/topics.controller.js';
 import { ConnectionLimiter } from './flow/connection-limiter.service.js';
 import { FlowStats } from './flow/flow-stats.service.js';
-import { SSE_OPTIONS } from './sse.constants.js';
+import { SSE_OPTIONS, SSE_ROUTES } from './sse.constants.js';
+import type { ResolvedSseRoutes } from './sse-options.interface.js';
 import { SseWriterInterceptor } from './writer/sse-writer.interceptor.js';
 
 /**
  * Server-sent events with resume: `SseModule.forRoot({...})` or `forRootAsync({ useFactory })`
- * gives `SseHub`, `GET /events`, `POST /events/:topic` and `GET /topics`. The `auth` option says
- * who may publish and subscribe; `corsOrigins` which browser origins may use the two event routes.
+ * gives `SseHub`; with `routes: { path }`, also the stream (`GET /<path>`), publish
+ * (`POST /<path>/:topic`) and topics list routes. The `auth` option says who may publish and
+ * subscribe; `corsOrigins` which browser origins may use the stream and publish routes.
  */
 @Module({
-  controllers: [EventsController, TopicsController],
   providers: [
     optionsProvider,
     ...seamProviders,
@@ -37,13 +42,23 @@ import { SseWriterInterceptor } from './writer/sse-writer.interceptor.js';
   exports: [SseHub, SSE_BACKEND, SSE_OPTIONS, ConnectionLimiter, FlowStats, SseWriterInterceptor],
 })
 export class SseModule extends ConfigurableSseModule implements NestModule {
+  constructor(@Inject(SSE_ROUTES) private readonly routes: ResolvedSseRoutes | false) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
-    // Every method, so that preflight OPTIONS requests reach it too.
+    if (this.routes === false) {
+      return;
+    }
+    const { path, topicsPath } = this.routes;
+    // Every method, so that preflight OPTIONS requests reach it too; not the topics list, which
+    // `<path>/:topic` would match when it is mounted under the path.
     consumer
       .apply(CorsMiddleware)
+      .exclude(...(topicsPath === false ? [] : [{ path: topicsPath, method: RequestMethod.GET }]))
       .forRoutes(
-        { path: 'events', method: RequestMethod.ALL },
-        { path: 'events/:topic', method: RequestMethod.ALL },
+        { path, method: RequestMethod.ALL },
+        { path: `${path}/:topic`, method: RequestMethod.ALL },
       );
   }
 }

@@ -84,17 +84,47 @@ test('the public API is importable from the package', () => {
   assert.ok(app.get(SseHub) instanceof SseHub);
 });
 
-test('a bad publish gets the module 400 as JSON (one copy of @nestjs/* in the app)', async () => {
+test('the module mounts no route of its own unless asked', async () => {
   const response = await fetch(`${base}/events/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nodata: true }),
+    body: JSON.stringify({ data: 1 }),
   });
-  assert.equal(response.status, 400);
-  const body = (await response.json()) as { statusCode: number; error: string; message: unknown };
-  assert.equal(body.statusCode, 400);
-  assert.equal(body.error, 'Bad Request');
-  assert.equal(typeof body.message, 'string');
+  assert.equal(response.status, 404);
+});
+
+test('with routes, the module answers its refusals as JSON (one copy of @nestjs/* in the app)', async () => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [SseModule.forRoot({ routes: { path: 'live' } })],
+  }).compile();
+  const host = moduleRef.createNestApplication();
+  await host.listen(0, '127.0.0.1');
+  try {
+    const url = await host.getUrl();
+    const publish = (body: string) =>
+      fetch(`${url}/live/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    assert.equal((await publish(JSON.stringify({ data: 1 }))).status, 201);
+    const bad = await publish(JSON.stringify({ nodata: true }));
+    assert.equal(bad.status, 400);
+    const body = (await bad.json()) as { statusCode: number; error: string; message: unknown };
+    assert.equal(body.statusCode, 400);
+    assert.equal(body.error, 'Bad Request');
+    assert.equal(typeof body.message, 'string');
+    // Past Nest's default parser (100 kB), which reads it first: the module's shape all the same.
+    const large = await publish(JSON.stringify({ data: 'x'.repeat(200 * 1024) }));
+    assert.equal(large.status, 413);
+    assert.deepEqual(await large.json(), {
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'The body is larger than the limit of 102400 bytes',
+    });
+  } finally {
+    await host.close();
+  }
 });
 
 test('@RippleSse() streams what the service publishes, and resumes from Last-Event-ID', async () => {

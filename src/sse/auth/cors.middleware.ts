@@ -1,8 +1,15 @@
-import { ForbiddenException, Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UseFilters,
+  type NestMiddleware,
+} from '@nestjs/common';
 import cors from 'cors';
 import type { NextFunction, Request, Response } from 'express';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
+import { SseExceptionFilter } from '../routes/sse-exception.filter.js';
 import { ORIGIN_NOT_ALLOWED } from './auth.messages.js';
 
 /** Any origin that is not listed, when the list holds it: allowed, never with credentials. */
@@ -24,6 +31,8 @@ const SHARED: cors.CorsOptions = {
  * a foreign page is up to the headers.
  */
 @Injectable()
+// An instance: a middleware applies no filter classes.
+@UseFilters(new SseExceptionFilter())
 export class CorsMiddleware implements NestMiddleware<Request, Response> {
   private readonly listed: ReadonlySet<string>;
   private readonly anyOrigin: boolean;

@@ -1,9 +1,11 @@
-import { Controller, Get, Header, Req } from '@nestjs/common';
+import { Get, Header, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
 import { PrivateTopics } from '../auth/private-topics.service.js';
-import { TopicStats } from './topic-stats.service.js';
+import { TopicStats } from '../topics/topic-stats.service.js';
+import { SseExceptionFilter } from './sse-exception.filter.js';
 
-@Controller('topics')
+/** The topics list, mounted at the `routes` extra's `topicsPath` (mountRoutes). */
+@UseFilters(SseExceptionFilter)
 export class TopicsController {
   constructor(
     private readonly stats: TopicStats,

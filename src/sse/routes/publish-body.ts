@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import { finished } from 'node:stream';
+import {
+  BadRequestException,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import {
+  BODY_ABORTED,
+  BODY_CHARSET,
+  BODY_ENCODED,
+  BODY_NOT_VALID_JSON,
+  BODY_TOO_LARGE,
+} from '../sse.messages.js';
+
+/**
+ * Room around a payload at the limit for its envelope (`{"data": ..., "type": "..."}`, spaces):
+ * the body may be this much larger than `maxPayloadBytes`, and the hub measures the payload itself
+ * exactly.
+ */
+export const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The JSON body of a publish, whoever reads it. A parser of the host's (Nest's default one, or
+ * `app.useBodyParser`) may have read it already, with its own limit: what it made of it is checked
+ * like the rest. Otherwise the route reads it here, with its own limit, so that it needs nothing
+ * from the host. Uncompressed UTF-8 only; an empty body is no body.
+ */
+export async function readPublishBody(
+  request: IncomingMessage & { body?: unknown },
+  limit: number,
+): Promise<unknown> {
+  if (request.readableEnded) {
+    return request.body;
+  }
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    throw new UnsupportedMediaTypeException(BODY_ENCODED(encoding));
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i
+    .exec(request.headers['content-type'] ?? '')?.[1]
+    ?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedMediaTypeException(BODY_CHARSET(charset));
+  }
+  // Refused before a byte is read when the client says how much is coming.
+  if (Number(request.headers['content-length']) > limit) {
+    throw new PayloadTooLargeException(BODY_TOO_LARGE(limit));
+  }
+  const text = (await readUpTo(request, limit)).toString('utf8');
+  if (text.trim() === '') {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new BadRequestException(BODY_NOT_VALID_JSON((err as Error).message));
+  }
+}
+
+function readUpTo(request: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData);
+      stopWatching();
+      // The rest is read and dropped, so that the connection can still carry the answer.
+      request.resume();
+      reject(new PayloadTooLargeException(BODY_TOO_LARGE(limit)));
+    };
+    const stopWatching = finished(request, (err) => {
+      request.off('data', onData);
+      stopWatching();
+      if (err) {
+        reject(new BadRequestException(BODY_ABORTED()));
+      } else {
+        resolve(Buffer.concat(chunks));
+      }
+    });
+    request.on('data', onData);
+  });
+}
