@@ -175,11 +175,13 @@ export class SseConnection implements StreamWriter {
   }
 
   whenWritable(): Promise<void> {
-    if (this.done || this.backlogBytes <= this.limits.maxBufferBytes) {
+    const target = this.socket ?? this.response;
+    // A drain comes only after a write returned false, which a socket does past its high-water
+    // mark: under it (a bound set lower), the backlog owes no drain, and waiting for one would
+    // stall the replay for good. Writes are then checked against the bound as they fill it.
+    if (this.done || this.backlogBytes <= this.limits.maxBufferBytes || !target.writableNeedDrain) {
       return Promise.resolve();
     }
-    // Over the bound, a write has returned false: the socket (or the response) will drain.
-    const target = this.socket ?? this.response;
     return new Promise((resolve) => {
       const ready = () => {
         target.off('drain', ready);
