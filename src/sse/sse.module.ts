@@ -5,7 +5,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
-import { CorsMiddleware } from './auth/cors.middleware.js';
+import { CorsMiddleware } from './routes/cors.middleware.js';
 import { PrivateTopics } from './auth/private-topics.service.js';
 import { TokenService } from './auth/token.service.js';
 import { SseHub } from './sse-hub.service.js';

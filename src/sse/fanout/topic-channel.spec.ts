@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import type { DirectSink } from '../stream/stream-control.js';
+import type { DirectSink } from './direct-sink.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import {
   SUBSCRIBED,

@@ -1,10 +1,10 @@
 import type { Subscription } from 'rxjs';
 import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
-import type { DirectSink } from '../stream/stream-control.js';
+import type { DirectSink } from './direct-sink.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
 import { sharedFrame } from '../wire/sse-frame.js';
-import { TopicMembership, type ChannelMember } from './topic-membership.js';
+import { TopicMembership, type ChannelMember, type MembershipChannel } from './topic-membership.js';
 
 /**
  * One topic's fan-out on this instance: one transport subscription, however many connections.
@@ -13,7 +13,7 @@ import { TopicMembership, type ChannelMember } from './topic-membership.js';
  * several topics, or sent by Nest's `@Sse()`) get it as a signal and write it themselves. The hot
  * path is that loop: no Observable, no Promise, no copy per connection; see docs/performance.md.
  */
-export class TopicChannel {
+export class TopicChannel implements MembershipChannel {
   private readonly waiting = new Set<TopicMembership>();
   private readonly direct = new Map<TopicMembership, DirectSink>();
   private subscription?: Subscription;

@@ -1,6 +1,5 @@
-import type { DirectSink } from '../stream/stream-control.js';
+import type { DirectSink } from './direct-sink.interface.js';
 import type { TransportSignal } from '../transport/transport.interface.js';
-import type { TopicChannel } from './topic-channel.js';
 
 /** One connection's side of a topic: what the topic's channel tells it. */
 export interface ChannelMember {
@@ -10,13 +9,24 @@ export interface ChannelMember {
   end(): void;
 }
 
+/** What a membership asks of its topic's channel (TopicChannel), so neither imports the other. */
+export interface MembershipChannel {
+  /** Live events the channel has written directly, so far. */
+  readonly directCount: number;
+  /** The id of the last event it wrote directly. */
+  readonly lastDirectId: string;
+  promote(membership: TopicMembership, sink: DirectSink): void;
+  demote(membership: TopicMembership): void;
+  remove(membership: TopicMembership): void;
+}
+
 /** A connection's place in a topic's channel. */
 export class TopicMembership {
   /** The channel's count of directly written events when this member started taking them. */
   directFrom = -1;
 
   constructor(
-    private readonly channel: TopicChannel,
+    private readonly channel: MembershipChannel,
     readonly member: ChannelMember,
   ) {}
 

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { DropReason } from '../writer/sse-connection.js';
 import type { ConnectionRefusal } from '../metrics/sse-metrics.interface.js';
+
+/** Why Ripple's writer dropped a client: too much waited for it, or its socket did not drain. */
+export type DropReason = 'slow-consumer' | 'write-timeout';
 
 /** What flow control did, for health, logs and metrics. */
 @Injectable()

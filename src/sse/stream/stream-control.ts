@@ -1,12 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
-import type { SharedFrame } from '../wire/sse-frame.js';
+import type { DirectSink } from '../fanout/direct-sink.interface.js';
 
-/** Where a topic's fan-out writes a live event's shared frame: one connection's socket. */
-export interface DirectSink {
-  writeShared(frame: SharedFrame): void;
-  /** Whether anything was written since the last call (the heartbeat's question). */
-  takeWrote(): boolean;
-}
+export type { DirectSink } from '../fanout/direct-sink.interface.js';
 
 /**
  * How a stream's replay keeps to its client's pace: history is sent a page at a time, and the next

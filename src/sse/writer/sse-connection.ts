@@ -8,7 +8,9 @@ import { streamControlOf, type StreamWriter } from '../stream/stream-control.js'
 import { HEARTBEAT, SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
-export type DropReason = 'slow-consumer' | 'write-timeout';
+import type { DropReason } from '../flow/flow-stats.service.js';
+
+export type { DropReason };
 
 /** What a connection tells the writer that made it. */
 export interface SseConnectionEvents {

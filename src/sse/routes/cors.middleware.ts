@@ -9,8 +9,8 @@ import cors from 'cors';
 import type { NextFunction, Request, Response } from 'express';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
-import { SseExceptionFilter } from '../routes/sse-exception.filter.js';
-import { ORIGIN_NOT_ALLOWED } from './auth.messages.js';
+import { SseExceptionFilter } from './sse-exception.filter.js';
+import { ORIGIN_NOT_ALLOWED } from '../auth/auth.messages.js';
 
 /** Any origin that is not listed, when the list holds it: allowed, never with credentials. */
 export const ANY_ORIGIN = '*';
