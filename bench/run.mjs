@@ -105,7 +105,8 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 1000,
     connectTimeoutMs: 60_000,
-    budgetS: 900,
+    // S's storms take about 1.5 min of it.
+    budgetS: 1000,
     watchdogS: 1200,
     scenarios: {
       A: { clients: 1000, rate: 100, burst: 1 },

@@ -569,7 +569,8 @@ export async function stormScenario(ctx, id, title, sc) {
  * the Last-Event-ID that resumes after it, and learns the live events' too.
  */
 async function stormOnce(ctx, { server, lgs, clients, sc, cursors, profilePath }) {
-  const { nextSeq } = await server.request('stats');
+  // The last storm's garbage is not this one's: RSS starts from a collected heap.
+  const { nextSeq } = await server.request('gc');
   const head = nextSeq - 1;
   const resume = sc.backs.map((back) => {
     if (!cursors.has(head - back)) throw new Error(`no cursor for event ${head - back}`);
