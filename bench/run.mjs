@@ -8,7 +8,7 @@
  * benchmark itself breaks (a process fails, an event is lost or reordered), never on timings.
  *
  *   --quick             smaller N, shorter windows, one run per scenario (the CI smoke run, < 2 min)
- *   --only=A,C          run only these scenarios (A B C D E F G H)
+ *   --only=A,C          run only these scenarios (A B C D E F G H S)
  *   --servers=ripple,raw   only these servers (ripple raw corked nest)
  *   --reps=N            runs per scenario (default 3, or 1 with --quick)
  *   --no-build          use the dist/ that is there
@@ -47,6 +47,7 @@ import {
   redisScenario,
   slowScenario,
   startCluster,
+  stormScenario,
 } from './lib/scenarios.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -93,6 +94,8 @@ const MODES = {
       G: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 1000, inflight: 64 },
       // prettier-ignore
       H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 400, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 800 },
+      // prettier-ignore
+      S: { clients: 1000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
     },
   },
   full: {
@@ -102,7 +105,8 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 1000,
     connectTimeoutMs: 60_000,
-    budgetS: 900,
+    // S's storms take about 1.5 min of it.
+    budgetS: 1000,
     watchdogS: 1200,
     scenarios: {
       A: { clients: 1000, rate: 100, burst: 1 },
@@ -114,6 +118,8 @@ const MODES = {
       G: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64 },
       // prettier-ignore
       H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
+      // prettier-ignore
+      S: { clients: 10_000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
     },
   },
 };
@@ -186,6 +192,13 @@ const SCENARIOS = [
     run: clusterScenario,
     title: 'Two Ripple instances on a Redis Cluster',
     short: () => 'via Redis Cluster',
+  },
+  {
+    id: 'S',
+    kind: 'storm',
+    run: stormScenario,
+    title: 'Reconnect storm: every client resumes from a cursor at once',
+    short: (c) => `storm: ${c.clients} clients resume at once`,
   },
 ].filter((s) => !only || only.includes(s.id));
 

@@ -50,3 +50,21 @@ export function rssSampler(pids, everyMs = 100) {
     },
   };
 }
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt
+ * ListenOverflows, /proc/net/netstat): machine-wide, so it is ours only while nothing else opens
+ * connections; null where it cannot be read.
+ */
+export function listenOverflows() {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'latin1').split('\n');
+    const names = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const keys = lines[names].split(' ');
+    const values = lines[names + 1].split(' ');
+    const i = keys.indexOf('ListenOverflows');
+    return i < 0 ? null : Number(values[i]);
+  } catch {
+    return null;
+  }
+}

@@ -1,6 +1,9 @@
 /**
- * Summarises a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, and self
- * time by where the code lives (Ripple's dist/, @nestjs/*, rxjs, express, Node internals, GC...).
+ * Summarises a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, self
+ * time by where the code lives (Ripple's dist/, @nestjs/*, rxjs, express, Node internals, GC...),
+ * and self and inclusive time by area of a request's work (Nest's router, guards and
+ * interceptors, Ripple's auth, cursor, history, stream and writer, logging, Node's HTTP and
+ * sockets), which says where the cost of opening a stream lies.
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,6 +15,89 @@ function where(url) {
   if (url.startsWith('node:')) return 'node: internals';
   if (url.includes('/bench/')) return 'bench harness';
   return url;
+}
+
+const EXPRESS = [
+  'express',
+  'router',
+  'body-parser',
+  'serve-static',
+  'send',
+  'finalhandler',
+  'parseurl',
+  'qs',
+  'path-to-regexp',
+  'cors',
+  'on-finished',
+  'content-type',
+  'type-is',
+  'accepts',
+  'proxy-addr',
+  'forwarded',
+  'ipaddr.js',
+  'fresh',
+  'etag',
+  'vary',
+  'debug',
+  'depd',
+];
+const LOGGING = [
+  'pino',
+  'pino-http',
+  'nestjs-pino',
+  'pino-std-serializers',
+  'sonic-boom',
+  'thread-stream',
+  'fast-redact',
+  '@pinojs/redact',
+  'quick-format-unescaped',
+  'safe-stable-stringify',
+  'on-exit-leak-free',
+  'atomic-sleep',
+];
+
+/** The areas of a request's work in Ripple's dist/ and Node, first match wins. */
+const OWN_AREAS = [
+  [/\/dist\/sse\/auth\//, 'Ripple: auth (subscribe guard, token, expiry interceptor)'],
+  [/\/dist\/sse\/wire\//, 'Ripple: wire (cursor, event ids, frames)'],
+  [/\/dist\/sse\/history\/|\/dist\/sse\/redis\/.*history/, 'Ripple: history read'],
+  [/\/dist\/sse\/(stream|fanout|transport)\//, 'Ripple: stream (join, replay, channel)'],
+  [/\/dist\/sse\/writer\//, 'Ripple: writer (@RippleSse() interceptor, connection)'],
+  [/\/dist\/sse\/(flow|validation|topics|metrics)\//, 'Ripple: limits, checks, counters'],
+  [/\/dist\/sse\/redis\//, 'Ripple: Redis transport'],
+  [/\/dist\/sse\//, 'Ripple: hub, controller'],
+  [/\/dist\/ops\/logging\//, 'logging (pino, pino-http, nestjs-pino, Ripple redaction)'],
+  [/\/dist\/(http|app\.setup)/, 'Ripple: app middleware (host check, slow headers)'],
+  [/\/dist\//, 'Ripple: other (ops, config)'],
+  [/\/bench\//, 'bench harness'],
+  [/^node:_http_|^node:http$/, 'node: HTTP (parser, ServerResponse)'],
+  [/^node:(net|stream|internal\/(stream_base_commons|streams|net|tcp))/, 'node: net, streams'],
+  [/^node:(fs|internal\/fs)/, 'node: fs'],
+];
+/** The same for packages, by path within node_modules/. */
+const PACKAGE_AREAS = [
+  [/^@nestjs\/core\/router\//, 'Nest: router (execution context, params, handler)'],
+  [/^@nestjs\/core\/guards\//, 'Nest: guards consumer'],
+  [/^@nestjs\/core\/interceptors\//, 'Nest: interceptors consumer'],
+  [/^@nestjs\/core\/pipes\//, 'Nest: pipes'],
+  [/^@nestjs\/core\/middleware\//, 'Nest: middleware'],
+  [/^@nestjs\//, 'Nest: other (core, common, platform-express)'],
+];
+
+/** The area of a frame's code, or null for native code (whose time is its caller's). */
+function area(url) {
+  if (!url) return null;
+  const i = url.lastIndexOf('node_modules/');
+  if (i < 0) {
+    for (const [re, name] of OWN_AREAS) if (re.test(url)) return name;
+    return where(url);
+  }
+  const path = url.slice(i + 13);
+  for (const [re, name] of PACKAGE_AREAS) if (re.test(path)) return name;
+  const pkg = /^((?:@[^/]+\/)?[^/]+)/.exec(path)[1];
+  if (EXPRESS.includes(pkg)) return 'Express (router, middleware, static)';
+  if (LOGGING.includes(pkg)) return 'logging (pino, pino-http, nestjs-pino, Ripple redaction)';
+  return pkg;
 }
 
 function shortUrl(url) {
@@ -47,6 +133,29 @@ export function summarizeProfile(path, top = 25) {
     byWhere.set(w, (byWhere.get(w) ?? 0) + us);
   }
   const busy = total - (byWhere.get('(idle)') ?? 0);
+  // By area: self time, and inclusive (time with a frame of the area anywhere on the stack).
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfByArea = new Map();
+  const inclusiveByArea = new Map();
+  for (const [id, us] of self) {
+    const name = byId.get(id).callFrame.functionName;
+    if (name === '(idle)') continue;
+    // Native code (a syscall, a builtin) counts for the nearest caller with a place in the code.
+    let own = ['(program)', '(garbage collector)', '(root)'].includes(name) ? name : null;
+    for (let n = id; !own && n !== undefined; n = parent.get(n))
+      own = area(byId.get(n).callFrame.url);
+    own ??= '(native / V8)';
+    selfByArea.set(own, (selfByArea.get(own) ?? 0) + us);
+    const seen = new Set();
+    for (let n = id; n !== undefined; n = parent.get(n)) {
+      const a = area(byId.get(n).callFrame.url);
+      if (a && !seen.has(a)) {
+        seen.add(a);
+        inclusiveByArea.set(a, (inclusiveByArea.get(a) ?? 0) + us);
+      }
+    }
+  }
   const pct = (us) => `${((100 * us) / busy).toFixed(1)}%`;
   const rows = (map, n) =>
     [...map.entries()]
@@ -59,6 +168,13 @@ export function summarizeProfile(path, top = 25) {
     '| self time by origin | share |',
     '| --- | --- |',
     ...rows(byWhere, 12).map(([k, us]) => `| ${k} | ${pct(us)} |`),
+    '',
+    '| area (native code counts for its caller) | self | inclusive (on the stack) |',
+    '| --- | --- | --- |',
+    ...rows(selfByArea, 30).map(
+      ([k, us]) =>
+        `| ${k} | ${pct(us)} | ${inclusiveByArea.has(k) ? pct(inclusiveByArea.get(k)) : ''} |`,
+    ),
     '',
     '| top functions by self time | share |',
     '| --- | --- |',

@@ -51,6 +51,15 @@ export const RATIO_METRICS = {
     tightPerS: 'higher',
     tightPerCpuS: 'higher',
   },
+  storm: {
+    acceptedPerCpuS: 'higher',
+    wallS: 'lower',
+    serverCpuS: 'lower',
+    openP50Ms: 'lower',
+    caughtUpP50Ms: 'lower',
+    caughtUpP99Ms: 'lower',
+    rssPeakMB: 'lower',
+  },
 };
 
 /** Adds `ratios` (Ripple ÷ each baseline, per metric) to a scenario's result. */
@@ -140,6 +149,29 @@ const PUBLISH_COLUMNS = [
   ['subscribers dropped', (m) => int(m.subscribersDropped)],
 ];
 
+const STORM_COLUMNS = [
+  ['connections / server CPU-s', (m) => num(m.acceptedPerCpuS), 'acceptedPerCpuS'],
+  ['CPU per connection', (m) => ms(m.cpuMsPerConn)],
+  ['all caught up in', (m) => (m.wallS == null ? '–' : `${m.wallS.toFixed(2)} s`), 'wallS'],
+  [
+    'server CPU-s (of wall)',
+    (m) => (m.serverCpuS == null ? '–' : `${m.serverCpuS.toFixed(2)} s (${pct(m.serverCpuUtil)})`),
+    'serverCpuS',
+  ],
+  ['ELU', (m) => pct(m.elu)],
+  ['first frame p50 / p99', (m) => `${ms(m.openP50Ms)} / ${ms(m.openP99Ms)}`, 'openP50Ms'],
+  ['caught up p50', (m) => ms(m.caughtUpP50Ms), 'caughtUpP50Ms'],
+  ['caught up p99', (m) => ms(m.caughtUpP99Ms), 'caughtUpP99Ms'],
+  ['RSS start → peak', (m) => `${mb(m.rssStartMB)} → ${mb(m.rssPeakMB)}`, 'rssPeakMB'],
+  ['events replayed', (m) => num(m.replayed)],
+  ['listen queue overflows', (m) => int(m.listenOverflows)],
+  [
+    'live after: delivered / missed / out-of-order',
+    (m) => `${num(m.liveDelivered)} / ${int(m.missed)} / ${int(m.outOfOrder)}`,
+  ],
+  ['loadgen CPU', (m) => pct(m.loadgenCpuUtil)],
+];
+
 function scenarioSection(s, results) {
   const head = `### ${s.id}. ${s.title}\n\n${describeConfig(s)}\n`;
   if (s.skipped) return `${head}\n**${s.skipped}**\n`;
@@ -150,9 +182,11 @@ function scenarioSection(s, results) {
     idle: IDLE_COLUMNS,
     slow: SLOW_COLUMNS,
     publish: PUBLISH_COLUMNS,
+    storm: STORM_COLUMNS,
   }[s.kind];
   const rows = [...serverRows(s, columns), ...ratioRows(s, columns)];
-  return `${head}\n${table(['server', ...columns.map(([h]) => h)], rows)}\n`;
+  const notes = (s.notes ?? []).map((n) => `- ${n}`).join('\n');
+  return `${head}\n${table(['server', ...columns.map(([h]) => h)], rows)}\n${notes ? `\n${notes}\n` : ''}`;
 }
 
 function describeConfig(s) {
@@ -169,6 +203,8 @@ function describeConfig(s) {
       return `${c.subscribers} subscribers. HTTP: ${c.httpConnections} keep-alive connections POSTing for ${c.httpMs / 1000} s. In process: batches of ${c.inflight} publishes for ${c.tightMs / 1000} s; ${reps}.`;
     case 'redis':
       return `One Ripple on the memory transport with ${c.clients} clients at ${c.rate} events/s (the reference); then two Ripple instances (RIPPLE_TRANSPORT=redis, ${c.prefixVar ?? 'prefix'} unique to the run), both on the server CPU, the same ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a (every event reaches both through Redis); then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s. Reference: ioredis PUBLISH → SUBSCRIBE in the same run; ${reps}.`;
+    case 'storm':
+      return `The server holds ${c.seed} events of history (${c.payloadBytes ?? 100}-byte payloads; the raw baselines keep the last ${c.history}, as Ripple does by default). ${c.clients} clients connect at once (at most ${c.maxConnecting} opening at a time, what Node's default listen backlog of 511 holds, so that the kernel drops none), each with a Last-Event-ID ${c.backs.join(', ')} events behind the newest, in turn (Ripple's cursor, the raw servers' sequence number), and must get exactly the events after it, in order; then ${c.live} live events, which every client must get. Timed from the first connect to the last client caught up, and each client from the storm's start; a warm-up storm of ${c.warmupClients} clients first; ${reps}. Connections / server CPU-s: clients caught up ÷ the server's CPU time over the storm. Listen queue overflows: connections the kernel dropped (the client retries a second later), machine-wide, so 0 unless something else on the machine overflowed a queue.`;
     case 'cluster':
       return `A Redis Cluster of the run's own: ${c.masters ?? '?'} redis-server masters in cluster mode on loopback ports, no replicas, not pinned (as G's Redis). Two Ripple instances on it (RIPPLE_TRANSPORT=redis-cluster), as in G: ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a; then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s, on one topic, then round-robin over ${c.spreadTopics ?? '?'} topics whose slots lie ${c.topicsPerMaster} on each master, with ${c.tputSubscribers} subscribers of each topic per instance (every event reaches as many connections as on one topic). Reference: ioredis's Cluster client, SPUBLISH → SSUBSCRIBE, the same channels' slots, in the same run; ${reps}. The single-Redis rows are G's, from the same run.`;
     default:
@@ -370,6 +406,11 @@ function targets(results) {
     sc.H?.skipped ? null : hr,
     (v) => v >= 0.5,
   );
+  add(
+    'S: connections accepted per server CPU-s ≥ 0.5× raw (issue 15)',
+    ratio('S', 'raw', 'acceptedPerCpuS'),
+    (v) => v >= 0.5,
+  );
   return table(['target (issue 4)', 'Ripple, this run', ''], rows);
 }
 
@@ -389,6 +430,7 @@ function summary(results) {
     ['D', (m) => kb(m.rssPerConnKB)],
     ['E', (m) => `+${mb(m.rssGrowthMB)}`],
     ['F', (m) => `${num(m.httpPerS)} / ${num(m.tightPerS)}`],
+    ['S', (m) => `${num(m.acceptedPerCpuS)} conn/cpu-s, caught up p99 ${ms(m.caughtUpP99Ms)}`],
   ].filter(([id]) => sc[id] && !sc[id].skipped);
   if (columns.length === 0) return '';
   const heading = (id) =>

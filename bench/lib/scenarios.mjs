@@ -11,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'ioredis';
 import { spawnNode } from './children.mjs';
 import { Histogram } from './histogram.mjs';
-import { cpuSeconds, rssBytes, rssSampler } from './procfs.mjs';
+import { join } from 'node:path';
+import { cpuSeconds, listenOverflows, rssBytes, rssSampler } from './procfs.mjs';
 import { medianRecord, sleep } from './stats.mjs';
 import { TOPIC } from './payload.mjs';
 
@@ -21,17 +22,20 @@ export const SERVERS = {
     script: 'bench/servers/ripple.mjs',
     title: 'Ripple (dist/, @Sse() via SseHub)',
     readyOn: 'frame',
+    resumes: true,
   },
   raw: {
     script: 'bench/servers/raw.mjs',
     title: 'raw node:http, encode once, res.write per client',
     readyOn: 'frame',
+    resumes: true,
   },
   corked: {
     script: 'bench/servers/raw.mjs',
     args: ['--corked'],
     title: 'raw node:http, encode once with chunk header, corked per tick',
     readyOn: 'frame',
+    resumes: true,
   },
   // Nest's tutorial stream sends its headers (and a lone "\n") once it has subscribed; no frame.
   nest: {
@@ -40,6 +44,8 @@ export const SERVERS = {
     readyOn: 'headers',
   },
 };
+// `resumes`: keeps history and resumes a client from its Last-Event-ID (scenario S; the raw
+// baselines with BENCH_HISTORY). Nest's tutorial stream has no history.
 // A connection is ready (subscribed, and live from the next event) once its first frame is in: Ripple
 // sends its opening frame (retry: and the starting cursor) after it has joined the topic's live
 // feed; before that, an event would go out before the connection's starting position.
@@ -55,10 +61,15 @@ const PER_SOURCE_ADDRESS = 25_000;
 
 let serial = 0;
 
-export async function startServer(ctx, kind, { label = kind, env = {} } = {}) {
+export async function startServer(
+  ctx,
+  kind,
+  { label = kind, env = {}, profileWindow = false } = {},
+) {
   const spec = SERVERS[kind];
   const nodeArgs = ['--expose-gc', '--max-old-space-size=4096'];
-  if (ctx.profile && ctx.profile.scenario === ctx.scenario && kind === 'ripple') {
+  // profileWindow: the scenario profiles a window of its own (profile-start/-stop), not the boot.
+  if (ctx.profile && ctx.profile.scenario === ctx.scenario && kind === 'ripple' && !profileWindow) {
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${ctx.profile.dir}`);
   }
   const child = spawnNode({
@@ -491,6 +502,209 @@ export async function slowScenario(ctx, id, title, sc) {
     out.servers[kind] = { reps, median: medianRecord(reps) };
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// S: a reconnect storm, every client resuming from a cursor at once
+
+/**
+ * S: the server holds `sc.seed` events of history; `sc.clients` clients connect at once, each
+ * with a Last-Event-ID `back` events behind the newest, `back` taken in turn from `sc.backs`, and
+ * must get exactly the events after it, in order (caught up), then `sc.live` live events.
+ * "At once" within what the kernel takes: at most `sc.maxConnecting` connections are opening (not
+ * yet at their first frame) at a time, Node's default listen backlog (511) for both servers, so
+ * that no SYN is dropped; a dropped SYN is retried after 1, 3, 7, 15 s..., which would measure
+ * TCP's backoff rather than the server, and Ripple closes a connection whose request it has not
+ * read within RIPPLE_HEADERS_TIMEOUT_MS. Measured from the first connect to the last client caught
+ * up: the server's CPU, connections per server CPU-second, the time from the storm's start to each
+ * client's first frame and to its catching up, RSS. One warm-up storm of `sc.warmupClients`
+ * first, so that the opening's code is compiled; the connections are closed between storms. With
+ * --profile=S, Ripple's first measured storm is profiled (node:inspector), over the same span.
+ */
+export async function stormScenario(ctx, id, title, sc) {
+  const out = resultRecord(ctx, id, title, sc);
+  for (const kind of ctx.servers) {
+    if (!SERVERS[kind].resumes) {
+      out.notes.push(`${kind}: not run: it keeps no history, so a client cannot resume`);
+      continue;
+    }
+    const reps = [];
+    let server;
+    let lgs = [];
+    try {
+      // The raw baselines keep as much history as Ripple's default (BENCH_HISTORY).
+      server = await startServer(ctx, kind, {
+        env: { BENCH_HISTORY: String(sc.history) },
+        profileWindow: true,
+      });
+      lgs = await startLoadgens(ctx, sc.clients);
+      const seeded = await server.request('seed', { count: sc.seed }, 60_000);
+      const cursors = new Map(seeded.cursors.map((c, i) => [seeded.firstSeq + i, c]));
+      const storm = (clients, profilePath) =>
+        stormOnce(ctx, { server, lgs, clients, sc, cursors, profilePath });
+      await storm(Math.min(sc.clients, sc.warmupClients));
+      for (let rep = 0; rep < ctx.cfg.reps; rep++) {
+        const profile = ctx.profile?.scenario === id && kind === 'ripple' && rep === 0;
+        const record = await storm(
+          sc.clients,
+          profile ? join(ctx.profile.dir, `${id}-${kind}-storm.cpuprofile`) : null,
+        );
+        reps.push(record);
+        checkStorm(ctx, `${id}/${kind} rep ${rep + 1}`, record);
+        ctx.progress(`${id} ${kind} rep ${rep + 1}: ${summarizeStorm(record)}`);
+      }
+    } catch (err) {
+      ctx.fail(`${id}/${kind}: ${err.message}`);
+    } finally {
+      await stopAll([...lgs, server]);
+    }
+    out.servers[kind] = { reps, median: medianRecord(reps) };
+  }
+  return out;
+}
+
+/**
+ * One storm: `clients` connections at once, resuming from `sc.backs` events behind the newest;
+ * then `sc.live` live events; then every connection closed. `cursors` maps a sequence number to
+ * the Last-Event-ID that resumes after it, and learns the live events' too.
+ */
+async function stormOnce(ctx, { server, lgs, clients, sc, cursors, profilePath }) {
+  // The last storm's garbage is not this one's: RSS starts from a collected heap.
+  const { nextSeq } = await server.request('gc');
+  const head = nextSeq - 1;
+  const resume = sc.backs.map((back) => {
+    if (!cursors.has(head - back)) throw new Error(`no cursor for event ${head - back}`);
+    return { lastEventId: cursors.get(head - back), afterSeq: head - back };
+  });
+  await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: 0 })));
+  const shares = splitEvenly(clients, lgs.length);
+  // Each load generator takes the cursors in turn from the first (it has no other connection).
+  const expectedReplayed = shares.reduce((sum, n) => sum + resumedEvents(n, sc.backs), 0);
+  if (profilePath) await server.request('profile-start');
+  const sampler = rssSampler([server.pid]);
+  const overflows0 = listenOverflows();
+  const cpu0 = cpuSeconds(server.pid);
+  await server.request('elu-start');
+  const t0 = performance.now();
+  const localAddresses = sourceAddresses(clients);
+  const answers = await Promise.all(
+    lgs.map((lg, i) =>
+      lg.request(
+        'connect',
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: SSE_PATH,
+          count: shares[i],
+          readyOn: SERVERS[server.kind].readyOn,
+          localAddresses,
+          // As many opening at a time as the listen queue holds (see stormScenario).
+          concurrency: Math.max(1, Math.floor(sc.maxConnecting / lgs.length)),
+          timeoutMs: ctx.cfg.connectTimeoutMs,
+          cursors: resume,
+          catchUpSeq: head,
+        },
+        ctx.cfg.connectTimeoutMs + 10_000,
+      ),
+    ),
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  const cpuS = cpuSeconds(server.pid) - cpu0;
+  const overflows1 = listenOverflows();
+  const { elu } = await server.request('elu-stop');
+  const rss = sampler.stop();
+  if (profilePath) await server.request('profile-stop', { path: profilePath }, 60_000);
+  const openHist = new Histogram();
+  const caughtUpHist = new Histogram();
+  for (const a of answers) {
+    openHist.add(a.openHist);
+    caughtUpHist.add(a.caughtUpHist);
+  }
+  const storm = mergeLoadgen(answers);
+  const caughtUp = answers.reduce((sum, a) => sum + a.caughtUp, 0);
+  const failed = answers.reduce((sum, a) => sum + a.failed, 0);
+  const errors = [...new Set(answers.flatMap((a) => a.errors))];
+
+  // Live: every client, caught up, must get the next events too, with none missing.
+  const live = { delivered: 0, missed: 0, outOfOrder: 0, late: 0, hist: new Histogram() };
+  if (caughtUp === clients) {
+    const { nextSeq: firstLive } = await server.request('stats');
+    await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: firstLive })));
+    const published = await server.request('seed', { count: sc.live, intervalMs: 20 }, 60_000);
+    published.cursors.forEach((c, i) => cursors.set(published.firstSeq + i, c));
+    Object.assign(
+      live,
+      mergeLoadgen(await awaitLoadgens(ctx, lgs, { lastSeq: published.lastSeq })),
+    );
+  }
+  await Promise.all(lgs.map((lg) => lg.request('close')));
+  await waitSubscribersBelow(server, 1, 30_000);
+  return {
+    connections: clients,
+    caughtUp,
+    failed,
+    errors: errors.join(', '),
+    wallS,
+    serverCpuS: cpuS,
+    serverCpuUtil: cpuS / wallS,
+    acceptedPerCpuS: cpuS > 0 ? caughtUp / cpuS : null,
+    cpuMsPerConn: caughtUp > 0 ? (1000 * cpuS) / caughtUp : null,
+    acceptedPerS: caughtUp / wallS,
+    elu,
+    openP50Ms: openHist.quantile(0.5),
+    openP99Ms: openHist.quantile(0.99),
+    caughtUpP50Ms: caughtUpHist.quantile(0.5),
+    caughtUpP99Ms: caughtUpHist.quantile(0.99),
+    caughtUpMaxMs: caughtUpHist.total ? caughtUpHist.maxMs : null,
+    replayed: storm.delivered,
+    expectedReplayed,
+    rssStartMB: rss.start / 2 ** 20,
+    rssPeakMB: rss.peak / 2 ** 20,
+    listenOverflows: overflows0 == null || overflows1 == null ? null : overflows1 - overflows0,
+    liveDelivered: live.delivered,
+    liveExpected: caughtUp === clients ? sc.live * clients : null,
+    liveP99Ms: live.hist.quantile(0.99),
+    late: live.late,
+    missed: storm.missed + live.missed,
+    outOfOrder: storm.outOfOrder + live.outOfOrder,
+    unexpectedClose: storm.unexpectedClose + (live.unexpectedClose ?? 0),
+    badFrames: storm.badFrames + (live.badFrames ?? 0),
+    loadgenCpuUtil: storm.loadgenCpuS / wallS,
+  };
+}
+
+/** Events `n` connections replay when they take their cursors' `backs` in turn. */
+function resumedEvents(n, backs) {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += backs[i % backs.length];
+  return sum;
+}
+
+/** A storm in which a client did not open, catch up exactly, or get the live events is broken. */
+function checkStorm(ctx, where, r) {
+  const problems = [];
+  if (r.failed > 0) problems.push(`${r.failed} connections failed (${r.errors})`);
+  if (r.caughtUp < r.connections)
+    problems.push(`${r.connections - r.caughtUp} of ${r.connections} clients never caught up`);
+  if (r.replayed !== r.expectedReplayed)
+    problems.push(`${r.replayed} events replayed where ${r.expectedReplayed} were due`);
+  if (r.missed > 0) problems.push(`${r.missed} events missed`);
+  if (r.outOfOrder > 0) problems.push(`${r.outOfOrder} events out of order`);
+  if (r.unexpectedClose > 0) problems.push(`${r.unexpectedClose} connections closed by the server`);
+  if (r.badFrames > 0) problems.push(`${r.badFrames} frames not parsed`);
+  if (r.liveExpected !== null && r.liveDelivered < r.liveExpected)
+    problems.push(`${r.liveExpected - r.liveDelivered} live events not delivered after the storm`);
+  for (const p of problems) ctx.fail(`${where}: ${p}`);
+}
+
+function summarizeStorm(r) {
+  const f = (v, d = 0) => (v == null ? '-' : v.toFixed(d));
+  return (
+    `${r.caughtUp}/${r.connections} caught up in ${f(r.wallS, 2)} s, ${f(r.acceptedPerCpuS)} conn/cpu-s ` +
+    `(${f(r.cpuMsPerConn, 3)} ms CPU each), cpu ${f(r.serverCpuUtil * 100)}%, ` +
+    `caught up p50 ${f(r.caughtUpP50Ms)} ms p99 ${f(r.caughtUpP99Ms)} ms, rss ${f(r.rssPeakMB)} MB, ` +
+    `listen overflows ${r.listenOverflows ?? '-'}, lg cpu ${f(r.loadgenCpuUtil * 100)}%`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

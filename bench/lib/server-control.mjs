@@ -2,6 +2,9 @@
  * The control side of every bench server (Ripple, the raw baselines, the Nest @Sse() baseline):
  * an IPC channel to the orchestrator and an in-process publisher. Each server supplies:
  *   publish(seq, t, pad)  publishes one event (may return a Promise)
+ *   cursor(seq, stored)   optional, for servers that keep history: the Last-Event-ID a client sends
+ *                         to resume after event `seq`, in the server's own format (`stored`: what
+ *                         publish resolved to)
  *   endTick()             optional: called after each publisher tick (the corked baseline flushes)
  *   subscribers()         open SSE connections on this server
  *   close()               stops the server
@@ -20,9 +23,18 @@
  *                         sockets get written; with `topics` (servers that take a topic), event
  *                         s to topics[s % topics.length]. Answers {published, elapsedMs, firstSeq,
  *                         lastSeq}
+ *   seed {count, payloadBytes, intervalMs}
+ *                         publishes `count` events one after the other (each awaited, `intervalMs`
+ *                         apart), answers {firstSeq, lastSeq, cursors}: cursors[i] is the
+ *                         Last-Event-ID that resumes after event firstSeq + i (scenario S)
+ *   profile-start / profile-stop {path}
+ *                         a CPU profile of the window between the two (node:inspector), written
+ *                         to `path` as a .cpuprofile: what --cpu-prof records, without the boot
  *   shutdown              close() and exit
  * The process exits when the orchestrator goes away (IPC disconnect), so no server outlives a run.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { padFor } from './payload.mjs';
 import { serveCommands } from './command-child.mjs';
@@ -133,6 +145,23 @@ export function serveBench(name, hooks, port) {
     };
   }
 
+  async function seed({ count, payloadBytes = 100, intervalMs = 0 }) {
+    if (!hooks.cursor) throw new Error(`${name} keeps no history: no cursor to resume from`);
+    const pad = padFor(payloadBytes);
+    const firstSeq = nextSeq;
+    const cursors = [];
+    for (let i = 0; i < count; i++) {
+      if (i > 0 && intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      const seq = nextSeq;
+      const stored = await publishOne(pad);
+      hooks.endTick?.();
+      cursors.push(hooks.cursor(seq, stored));
+    }
+    return { firstSeq, lastSeq: nextSeq - 1, cursors };
+  }
+
+  let profiler = null;
+
   const handlers = {
     stats: async () => stats(),
     gc: async () => {
@@ -152,6 +181,21 @@ export function serveBench(name, hooks, port) {
     }),
     publish: (msg) => runSchedule(msg),
     tight: (msg) => runTight(msg),
+    seed: (msg) => seed(msg),
+    'profile-start': async () => {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return {};
+    },
+    'profile-stop': async ({ path }) => {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = null;
+      writeFileSync(path, JSON.stringify(profile));
+      return { path };
+    },
     shutdown: async () => {
       // A second at most: a graceful close is not what is measured, and the process exits anyway.
       await Promise.race([hooks.close(), new Promise((resolve) => setTimeout(resolve, 1000))]);

@@ -5,12 +5,18 @@
  * with none missing, and records publish-to-receive latency in a histogram.
  *
  * Commands (orchestrator -> load generator over IPC), each answered with {id, ok, ...}:
- *   connect {host, port, path, count, slow, fromSeq, readyOn, localAddresses, concurrency, timeoutMs}
+ *   connect {host, port, path, count, slow, fromSeq, readyOn, localAddresses, concurrency, timeoutMs,
+ *            cursors, catchUpSeq}
  *            opens `count` connections (the first `slow` of them never read: they are paused as
  *            soon as the request is written); answers once every one is ready: has its response
  *            headers (readyOn 'headers') or its first frame (readyOn 'frame'). `fromSeq` is the
  *            first sequence number each must see; localAddresses spreads them over source
- *            addresses (127.0.0.x), as one address has only ~28k ephemeral ports
+ *            addresses (127.0.0.x), as one address has only ~28k ephemeral ports.
+ *            With `cursors` ([{lastEventId, afterSeq}], taken in turn), each connection resumes:
+ *            it sends that Last-Event-ID and must see every event after `afterSeq`, in order.
+ *            With `catchUpSeq`, it answers only once every connection has seen that event (caught
+ *            up), with the window's counts and histograms of the time from this command to each
+ *            connection's first frame (`openHist`) and to its catching up (`caughtUpHist`)
  *   window {firstSeq, checkOrder, resetLast}
  *            starts a measurement window: counters and histogram reset; events with s >= firstSeq
  *            are counted; with checkOrder false (HTTP publishing from several connections) only
@@ -81,6 +87,8 @@ function frame(c, text, start, end, nowMs) {
       if (++reached >= readingCount) settleAwait(true);
     }
   }
+  // Last: catching up may answer the connect command, with this event counted.
+  if (seq >= c.catchUpSeq) c.caughtUp(nowMs);
   return 1;
 }
 
@@ -203,28 +211,48 @@ function openConnections({
   localAddresses = [],
   concurrency = 200,
   timeoutMs = 60_000,
+  cursors = null,
+  catchUpSeq = null,
 }) {
   return new Promise((resolve) => {
     let started = 0;
     let inFlight = 0;
     let opened = 0;
     let failed = 0;
+    let caughtUp = 0;
     const errors = [];
     const base = conns.length;
+    const t0 = performance.timeOrigin + performance.now();
+    const openHist = new Histogram();
+    const caughtUpHist = new Histogram();
     const timer = setTimeout(() => finish(), timeoutMs);
     let finished = false;
+    const settled = () => (catchUpSeq === null ? opened : caughtUp) + failed >= count;
     const finish = () => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      resolve({ opened, failed, errors: errors.slice(0, 5), timedOut: opened + failed < count });
+      const answer = { opened, failed, errors: errors.slice(0, 5), timedOut: !settled() };
+      if (catchUpSeq !== null) {
+        Object.assign(answer, report(settled(), 0, 0), {
+          caughtUp,
+          openHist: openHist.toJSON(),
+          caughtUpHist: caughtUpHist.toJSON(),
+        });
+      }
+      resolve(answer);
     };
-    const request = `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n`;
+    const head = `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
+    const plainRequest = `${head}\r\n`;
     const next = () => {
       while (inFlight < concurrency && started < count) {
         const index = started++;
         inFlight++;
         const isSlow = index < slow;
+        const cursor = cursors?.[(base + index) % cursors.length];
+        const request = cursor
+          ? `${head}Last-Event-ID: ${cursor.lastEventId}\r\n\r\n`
+          : plainRequest;
         // Reads land in one shared buffer: no allocation per read.
         const options = {
           host,
@@ -243,9 +271,11 @@ function openConnections({
           sizeLine: '',
           remaining: 0,
           rest: '',
-          // The first event this connection must see is the next one the server will publish.
-          last: fromSeq - 1,
+          // The first event this connection must see: the next one the server will publish, or
+          // the one after its cursor.
+          last: cursor ? cursor.afterSeq : fromSeq - 1,
           reached: false,
+          catchUpSeq: catchUpSeq ?? Infinity,
           // 'frame': ready at the first complete frame (the server's opening frame), not the headers.
           waitFrame: readyOn === 'frame',
           closed: false,
@@ -259,8 +289,17 @@ function openConnections({
               readingCount++;
             }
             inFlight--;
-            if (opened + failed >= count) finish();
+            openHist.record(performance.timeOrigin + performance.now() - t0);
+            // Nothing to catch up on: caught up as it opens.
+            if (c.last >= c.catchUpSeq) c.caughtUp(performance.timeOrigin + performance.now());
+            if (settled()) finish();
             else next();
+          },
+          caughtUp(nowMs) {
+            c.catchUpSeq = Infinity;
+            caughtUp++;
+            caughtUpHist.record(nowMs - t0);
+            if (settled()) finish();
           },
           fail(reason) {
             if (errors.length < 5) errors.push(reason);
@@ -268,7 +307,7 @@ function openConnections({
               c.isOpen = true; // counted once
               failed++;
               inFlight--;
-              if (opened + failed >= count) finish();
+              if (settled()) finish();
               else next();
             }
             socket.destroy();

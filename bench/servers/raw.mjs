@@ -1,10 +1,13 @@
 /**
- * The raw node:http baselines. No framework, one topic, no history, no flow control.
+ * The raw node:http baselines. No framework, one topic, no flow control.
  *   raw.mjs           encodes each frame once (a Buffer) and res.write()s it to every client
  *   raw.mjs --corked  encodes each frame once *with its HTTP chunk header and trailer*, writes it
  *                     straight to the sockets, and corks each socket for the whole publisher tick,
  *                     so the events of one tick leave in one write per socket
  * Routes: GET /events (any query) streams; POST /events/:topic {"data": ...} publishes (201).
+ * History only with BENCH_HISTORY=K (scenario S): the last K frames, and a GET with a Last-Event-ID
+ * (the sequence number of the last event seen) gets those after it, in the write that carries the
+ * opening, then live. Without it (every other scenario) nothing is kept.
  */
 import { createServer } from 'node:http';
 import { serveBench } from '../lib/server-control.mjs';
@@ -16,7 +19,10 @@ const HEADERS = {
   Connection: 'keep-alive',
   'X-Accel-Buffering': 'no',
 };
-const OPENING = 'retry: 2000\n\n';
+const OPENING = Buffer.from('retry: 2000\n\n');
+const historySize = Number(process.env.BENCH_HISTORY) || 0;
+/** The last `historySize` frames, oldest first, as {seq, frame}: sequence numbers without gaps. */
+const history = [];
 
 /** res objects (plain) or sockets (corked). */
 const clients = new Set();
@@ -24,8 +30,7 @@ let pending = [];
 let flushScheduled = false;
 let httpIds = 0;
 
-function chunk(text) {
-  const body = Buffer.from(text);
+function chunk(body) {
   return Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n')]);
 }
 
@@ -50,33 +55,47 @@ function flush() {
   }
 }
 
+/** The frames after `lastEventId`, with the opening before them, as one Buffer. */
+function opening(lastEventId) {
+  if (!historySize || history.length === 0 || !/^\d{1,15}$/.test(lastEventId ?? '')) return OPENING;
+  // A cursor older than the history: live from now (Ripple says so with a reset frame first).
+  const from = Math.max(0, Number(lastEventId) + 1 - history[0].seq);
+  if (from >= history.length) return OPENING;
+  return Buffer.concat([OPENING, ...history.slice(from).map((e) => e.frame)]);
+}
+
 function publishText(id, json) {
+  const frame = Buffer.from(frameText(id, json));
+  if (historySize) {
+    history.push({ seq: Number(id), frame });
+    if (history.length > historySize) history.shift();
+  }
   if (corked) {
-    pending.push(chunk(frameText(id, json)));
+    pending.push(chunk(frame));
     // The publisher's tick calls endTick(); an HTTP publish flushes on the next tick.
     if (!flushScheduled) {
       flushScheduled = true;
       process.nextTick(flush);
     }
   } else {
-    const buf = Buffer.from(frameText(id, json));
-    for (const res of clients) res.write(buf);
+    for (const res of clients) res.write(frame);
   }
 }
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url.startsWith('/events')) {
     req.socket.setNoDelay(true);
+    const first = opening(req.headers['last-event-id']);
     if (corked) {
       res.writeHead(200, { ...HEADERS, 'Transfer-Encoding': 'chunked' });
       res.flushHeaders();
       const socket = req.socket;
-      socket.write(chunk(OPENING));
+      socket.write(chunk(first));
       clients.add(socket);
       res.on('close', () => clients.delete(socket));
     } else {
       res.writeHead(200, HEADERS);
-      res.write(OPENING);
+      res.write(first);
       clients.add(res);
       res.on('close', () => clients.delete(res));
     }
@@ -118,6 +137,7 @@ server.listen(0, '127.0.0.1', () => {
     corked ? 'corked' : 'raw',
     {
       publish: (seq, t, p) => publishText(String(seq), `{"s":${seq},"t":${t},"p":"${p}"}`),
+      cursor: historySize ? (seq) => String(seq) : undefined,
       endTick: corked ? flush : undefined,
       subscribers: () => clients.size,
       close: () =>

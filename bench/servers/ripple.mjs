@@ -40,6 +40,8 @@ serveBench(
   'ripple',
   {
     publish: (seq, t, p, topic = TOPIC) => hub.publish(topic, { s: seq, t, p }),
+    // Ripple's Last-Event-ID is a cursor, `topic=id` for a one-topic stream.
+    cursor: (seq, stored) => `${stored.topic}=${stored.id}`,
     subscribers: () => hub.connectionCount,
     close: () => app.close(),
   },
