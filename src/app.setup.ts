@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
+import { pageAssets } from './http/page-assets.js';
 import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
 import { SseExceptionFilter } from './sse/index.js';
@@ -44,7 +45,7 @@ export function configureApp(
   // is a request without Host (requireHost), which Node would refuse with a bare 400.
   answerClientErrors(server);
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
-  app.useStaticAssets(PUBLIC_DIR, { index: 'index.html' });
+  app.use(pageAssets(PUBLIC_DIR));
   app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
     prefix: '/vendor/uplot/',
   });
