@@ -76,8 +76,10 @@ function describeInstances(name: string, backend: MultiInstanceBackend): void {
       for (const app of [a, b]) {
         const res = await fetch(`${app.url}/health/ready`);
         expect(res.status).toBe(200);
+        // The indicator is named after the backend: `redis` or `redis-cluster`.
+        const transport = backend.env('x').RIPPLE_TRANSPORT;
         expect(((await res.json()) as { info: unknown }).info).toMatchObject({
-          redis: { status: 'up', responseTime: expect.any(Number) },
+          [transport]: { status: 'up', responseTime: expect.any(Number) },
         });
       }
     });
