@@ -33,3 +33,14 @@ echo "== build and test the example"
 rm -rf dist
 npm run build
 npm test
+
+# A CommonJS app loads the ES module through require() (Node 20.19+ and 22.12+), as it loads
+# @nestjs/* 12 itself.
+echo "== CommonJS: require('nestjs-ripple')"
+node -e "
+const ripple = require('nestjs-ripple');
+for (const name of ['SseModule', 'SseHub', 'RippleSse', 'MemoryBackend']) {
+  if (typeof ripple[name] !== 'function') { console.error(name + ' is missing'); process.exit(1); }
+}
+console.log('ok');
+"
