@@ -1,5 +1,7 @@
+import { getRequest, rawClient, responseHeads } from './utils/raw-http.js';
 import { SseReader } from './utils/sse-reader.js';
 import { startApp, type TestApp } from './utils/test-app.js';
+import { until } from './utils/until.js';
 
 describe('the seed demo and the built-in producers (e2e)', () => {
   let t: TestApp;
@@ -28,6 +30,29 @@ describe('the seed demo and the built-in producers (e2e)', () => {
     expect(reader.raw).toMatch(
       /data: \{"val":42\}\n\n[\s\S]*data: \{"val":100\}\n\n[\s\S]*data: \{"msg":"end"\}\n\n$/,
     );
+  });
+
+  it('GET /async answers HTTP/1.0 with Connection: close and an unchunked body, and ends', async () => {
+    const client = rawClient(t.url, getRequest(t.url, '/async', { version: '1.0' }));
+    await Promise.race([
+      client.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 5000)),
+    ]);
+    const [head] = responseHeads(client.received());
+    expect(head.status).toBe(200);
+    expect(head.headers.connection).toBe('close');
+    expect(head.headers['transfer-encoding']).toBeUndefined();
+    expect(client.received()).toMatch(/\r\n\r\ndata: \{"val":42\}\n\n[\s\S]*"msg":"end"\}\n\n$/);
+  });
+
+  it('GET /async answers HEAD with its headers and no body', async () => {
+    const client = rawClient(t.url, getRequest(t.url, '/async', { method: 'HEAD' }));
+    await until(() => responseHeads(client.received()).length === 1, 'the HEAD answer', 5000);
+    const [head] = responseHeads(client.received());
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(client.received()).not.toContain('data:');
+    client.socket.destroy();
   });
 
   it('streams clock, ticker and system from the producers on one connection', async () => {
