@@ -212,15 +212,15 @@ function describeProducers(name: string, backend: MultiInstanceBackend): void {
             expect(times[i] - times[i - 1]).toBeGreaterThan(500);
           }
 
-          const closedAt = Date.now();
           await apps[leader].close();
+          // Released on shutdown: once the old leader has closed, the lease is no longer its own
+          // (not left to run out), whatever the machine's load made the close take.
+          expect(await holder()).not.toBe(leader === 0 ? 'A' : 'B');
           await until(
             async () => (await holder()) === (leader === 0 ? 'B' : 'A'),
             'a new leader',
             3000,
           );
-          // Released on shutdown, so taken at once, not after the lease (1 s) runs out.
-          expect(Date.now() - closedAt).toBeLessThan(900);
           await reader.framesOf('clock', times.length + 2, 4000);
           const after = ticks();
           for (let i = 1; i < after.length; i++) {

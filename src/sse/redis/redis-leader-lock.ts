@@ -41,6 +41,8 @@ interface LeaseCommands {
 export class RedisLeaderLock implements LeaderLock {
   private readonly logger = new Logger(RedisLeaderLock.name);
   private readonly redis: RedisClient & LeaseCommands;
+  /** Releases sent and not yet answered: the connections must not close under them. */
+  private readonly releasing = new Set<Promise<unknown>>();
 
   constructor(
     /** One Redis or a cluster: the lease is one key, `<prefix>{leader:<name>}`, in one slot. */
@@ -141,12 +143,25 @@ export class RedisLeaderLock implements LeaderLock {
         clearTimeout(attemptTimer);
         clearTimeout(expiryTimer);
         if (leading) {
-          this.redis.rippleRelease(key, token).catch((err: Error) => {
-            // It expires by itself within one lease.
-            this.logger.warn(`Could not release the leader lock ${name}: ${err.message}`);
-          });
+          const release = this.redis
+            .rippleRelease(key, token)
+            .catch((err: Error) => {
+              // It expires by itself within one lease.
+              this.logger.warn(`Could not release the leader lock ${name}: ${err.message}`);
+            })
+            .finally(() => this.releasing.delete(release));
+          this.releasing.add(release);
         }
       };
     });
+  }
+
+  /**
+   * Resolves once every release sent so far has been answered (or failed). A shutdown waits for it
+   * before closing the connection: a release still queued when the connection closes is lost, and
+   * the lease then runs out instead of passing at once to another instance.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.releasing]);
   }
 }

@@ -62,6 +62,7 @@ abstract class RedisSseBackend implements SseBackend, OnModuleInit, OnApplicatio
     return this.commandTimeoutMs;
   }
   private opened?: RedisConnectionSet;
+  private readonly locks: RedisLeaderLock[] = [];
 
   protected constructor(options: RedisCommonOptions) {
     this.keyPrefix = options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix;
@@ -117,19 +118,26 @@ abstract class RedisSseBackend implements SseBackend, OnModuleInit, OnApplicatio
 
   /** A lease (`SET NX PX`, renewed while held) on the instance's command connection. */
   createLeaderLock(settings: LeaderLockSettings): LeaderLock {
-    return new RedisLeaderLock(
+    const lock = new RedisLeaderLock(
       this.connections.command,
       this.keyPrefix,
       settings.leaseMs,
       settings.instanceId,
     );
+    this.locks.push(lock);
+    return lock;
   }
 
   async onModuleInit(): Promise<void> {
     await this.opened?.onModuleInit();
   }
 
+  /**
+   * Closes the connections once the leases given up at shutdown (the producers stop before this
+   * runs) have been released: each passes at once to another instance, not after it runs out.
+   */
   async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.locks.map((lock) => lock.settled()));
     await this.opened?.onApplicationShutdown();
   }
 }
