@@ -162,6 +162,6 @@ export class RedisLeaderLock implements LeaderLock {
    * the lease then runs out instead of passing at once to another instance.
    */
   async settled(): Promise<void> {
-    await Promise.all([...this.releasing]);
+    await Promise.all(this.releasing);
   }
 }
