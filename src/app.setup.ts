@@ -76,14 +76,24 @@ function trustProxySetting(value: string | undefined): boolean | number | string
  */
 function cutSlowHeaders(server: Server, timeoutMs: number): void {
   const pending = new WeakMap<Socket, NodeJS.Timeout>();
+  // One listener for every socket, not a closure each: a connection that stays (a stream) keeps
+  // nothing of this once its request is in.
+  const forget = function (this: Socket): void {
+    clearTimeout(pending.get(this));
+    pending.delete(this);
+    this.off('close', forget);
+  };
   server.on('connection', (socket: Socket) => {
-    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    const timer = setTimeout(destroySocket, timeoutMs, socket);
     timer.unref();
     pending.set(socket, timer);
-    socket.once('close', () => clearTimeout(timer));
+    socket.on('close', forget);
   });
   server.on('request', (request: IncomingMessage) => {
-    clearTimeout(pending.get(request.socket));
-    pending.delete(request.socket);
+    forget.call(request.socket);
   });
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }

@@ -17,7 +17,7 @@ import {
 } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { grantExpired } from '../auth/request-grant.js';
-import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
+import { ConnectionLimiter, type Place } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
 import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
@@ -35,6 +35,7 @@ import {
 } from '../sse.messages.js';
 import { clientGone } from './client-gone.js';
 import { awaitTurn } from './pipelined-turn.js';
+import { releaseRoutingLeftovers } from './routing-leftovers.js';
 import {
   SseConnection,
   type DropReason,
@@ -212,7 +213,7 @@ class StreamReport implements SseConnectionEvents {
     private readonly writer: SseWriterInterceptor,
     private readonly request: IncomingMessage,
     private readonly address: string,
-    private readonly place: { release(): void },
+    private readonly place: Place,
     /** Nest's side, until the stream is answered (or refused, or left): then let go. */
     private subscriber: Subscriber<StreamableFile> | undefined,
   ) {}
@@ -230,6 +231,9 @@ class StreamReport implements SseConnectionEvents {
    */
   answer(opened: boolean): void {
     this.opened = opened;
+    if (opened) {
+      releaseRoutingLeftovers(this.request);
+    }
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     subscriber?.next(ownedByRipple());
