@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
+import { createWithExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes.js';
 import { JsonExceptionFilter } from './http/json-exception.filter.js';
 import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
@@ -46,6 +47,8 @@ export function configureApp(
   // A client that sends its headers a byte at a time (slowloris) is cut off; streams, whose
   // request is over once its headers are in, are not affected.
   const server = app.getHttpServer() as Server;
+  // Every request and response shares its hidden class with the others (see the function).
+  createWithExpressPrototypes(server, app.getHttpAdapter().getInstance() as ExpressPrototypes);
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
   cutSlowHeaders(server, config.headersTimeoutMs);

@@ -4,7 +4,7 @@ import { rippleConfig, type RippleConfig } from '../../config/ripple.config.js';
 import { logDestination } from './log-destination.js';
 import { resolveLogFormat } from './log-format.js';
 import { pinoHttpOptions } from './pino-options.js';
-import { RequestLogger } from './request-logger.js';
+import { logRequest } from './request-log.js';
 
 /**
  * Structured logs through pino: a line per request (with its id), and every `new Logger(...)` of
@@ -21,7 +21,7 @@ import { RequestLogger } from './request-logger.js';
             pinoHttpOptions(config.logging.level, config.instanceId),
             await logDestination(format),
           ],
-          // pino-http builds the root logger; the line per request is RequestLogger's.
+          // pino-http builds the root logger; the line per request is logRequest's.
           forRoutes: [],
         };
       },
@@ -31,6 +31,6 @@ import { RequestLogger } from './request-logger.js';
 export class LoggingModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // As nestjs-pino mounts its own: every route, with no leading slash (see its DEFAULT_ROUTES).
-    consumer.apply(RequestLogger).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+    consumer.apply(logRequest).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
   }
 }

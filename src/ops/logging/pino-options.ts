@@ -3,6 +3,7 @@ import { stdTimeFunctions, type LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
 import type { LogLevel } from '../../config/ripple.config.js';
 import { REDACTED, REDACTED_PATHS, redactUrl } from './log-redaction.js';
+import { requestIdFields } from './request-context.js';
 
 /** A request as pino's standard serializer gives it. */
 interface SerializedRequest {
@@ -48,7 +49,7 @@ export function levelOf(req: IncomingMessage, res: ServerResponse, err?: Error):
 /**
  * The root logger's options, given to pino-http, which builds it (and wraps the serializers so
  * that `req` and `res` are the request and response themselves): JSON lines with the instance,
- * and no credential in any line. The line per request is RequestLogger's.
+ * and no credential in any line. The line per request is logRequest's.
  */
 export function pinoHttpOptions(level: LogLevel, instance: string): Options {
   return {
@@ -58,5 +59,7 @@ export function pinoHttpOptions(level: LogLevel, instance: string): Options {
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: REDACTED },
     serializers: { req: serializeRequest },
+    // The request's id, on every line logged while handling it.
+    mixin: requestIdFields,
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { levelOf } from './pino-options.js';
+import { runWithRequestId } from './request-context.js';
 import { assignRequestId } from './request-id.middleware.js';
 
 /** When the response's request came in (epoch ms); -1 once its line is written. */
@@ -13,29 +13,28 @@ type LoggedResponse = ServerResponse & { [STARTED]?: number; req: LoggedRequest 
 /**
  * One line per request when its response ends (for a stream: once, when it closes), as pino-http
  * writes it (`reqId`, `req`, `res`, `responseTime`, through the root logger's serializers), and the
- * request's id on every line the application logs while handling it (nestjs-pino's context).
+ * request's id on every line the application logs while handling it (request-context.ts, which
+ * the root logger's mixin reads).
  *
- * pino-http itself builds two child loggers, two arrays and a closure for every request, eagerly,
- * and an open stream would keep them as long as it runs. This keeps the start time and one
- * listener shared by every response; the context's logger is one child, gone with the request
- * unless something of the request's async context lives on.
+ * pino-http itself builds two child loggers (one the other's prototype), two arrays and a closure
+ * for every request, eagerly, and an open stream would keep them as long as it runs. This keeps
+ * the start time and one listener shared by every response.
  */
-@Injectable()
-export class RequestLogger implements NestMiddleware {
-  constructor(private readonly pino: PinoLogger) {}
-
-  use(request: LoggedRequest, response: LoggedResponse, next: () => void): void {
-    if (request.id === undefined) {
-      assignRequestId(request, response, () => undefined);
-    }
-    response[STARTED] = Date.now();
-    // Read now, while the socket is open, so that a line written after it closed still has it.
-    void request.socket?.remoteAddress;
-    response.on('close', responseDone);
-    response.on('finish', responseDone);
-    response.on('error', responseDone);
-    this.pino.runInContext(next, { bindings: { reqId: request.id } });
+export function logRequest(
+  request: LoggedRequest,
+  response: LoggedResponse,
+  next: () => void,
+): void {
+  if (request.id === undefined) {
+    assignRequestId(request, response, () => undefined);
   }
+  response[STARTED] = Date.now();
+  // Read now, while the socket is open, so that a line written after it closed still has it.
+  void request.socket?.remoteAddress;
+  response.on('close', responseDone);
+  response.on('finish', responseDone);
+  response.on('error', responseDone);
+  runWithRequestId(request.id as string, next);
 }
 
 /** The response's end (finished, closed, or failed), whichever comes first: its line, once. */
