@@ -31,13 +31,13 @@ export function logRequest(
   response[STARTED] = Date.now();
   // Read now, while the socket is open, so that a line written after it closed still has it.
   void request.socket?.remoteAddress;
+  // 'close' follows 'finish' (in the next tick) and ends every response, whatever its end.
   response.on('close', responseDone);
-  response.on('finish', responseDone);
   response.on('error', responseDone);
   runWithRequestId(request.id as string, next);
 }
 
-/** The response's end (finished, closed, or failed), whichever comes first: its line, once. */
+/** The response's end (closed, or failed), whichever comes first: its line, once. */
 function responseDone(this: LoggedResponse, err?: Error): void {
   logLine(this, err);
 }
@@ -45,7 +45,6 @@ function responseDone(this: LoggedResponse, err?: Error): void {
 function logLine(response: LoggedResponse, err?: Error): void {
   const started = response[STARTED] ?? -1;
   response.off('close', responseDone);
-  response.off('finish', responseDone);
   response.off('error', responseDone);
   if (started < 0) {
     return;

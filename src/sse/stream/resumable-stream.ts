@@ -101,6 +101,12 @@ export function resumableStream(
 }
 
 /**
+ * No events: what a topic holds and has read while it holds and reads none, shared by every
+ * topic of every stream (an idle stream keeps no arrays of its own). Frozen: never pushed to.
+ */
+const NO_EVENTS = Object.freeze([]) as unknown as TopicEvent[];
+
+/**
  * Where one topic of a connection stands. Live events pass straight through only in `live`; in
  * every other state they are held, and sent after history once it has been read. It is the
  * connection's member of the topic's channel.
@@ -108,11 +114,11 @@ export function resumableStream(
 class TopicJoin implements ChannelMember {
   state: 'subscribing' | 'reading' | 'live' = 'subscribing';
   /** Live events held while not `live`, at most a page of them (past it, history is read again). */
-  held: TopicEvent[] = [];
+  held: TopicEvent[] = NO_EVENTS;
   /** The id of the last event delivered (or the starting position). */
   last = '';
   /** Events read from history and not sent yet: the replay merges topics' pages by id. */
-  page: TopicEvent[] = [];
+  page: TopicEvent[] = NO_EVENTS;
   /** The next event of `page` to send. */
   next = 0;
   /**
@@ -351,12 +357,16 @@ class ResumableStream implements OpenStream, StreamControl, Ticking {
         j.state = 'subscribing';
       }
     } else if (j.state !== 'live') {
-      j.held.push(signal);
+      if (j.held === NO_EVENTS) {
+        j.held = [signal];
+      } else {
+        j.held.push(signal);
+      }
       if (j.held.length > this.pageSize) {
         // A replay slower than the topic: rather than hold without bound, read these from
         // history after what was sent (where they are, since an event is stored before it is
         // live). Before the join, or while unsubscribed, a read follows anyway.
-        j.held = [];
+        j.held = NO_EVENTS;
         if (j.state === 'reading') {
           j.more = true;
         }
@@ -442,8 +452,8 @@ class ResumableStream implements OpenStream, StreamControl, Ticking {
   private settle(reading: TopicJoin[]): void {
     const held = reading.flatMap((j) => {
       const events = j.held.map((event) => ({ j, event }));
-      j.held = [];
-      j.page = [];
+      j.held = NO_EVENTS;
+      j.page = NO_EVENTS;
       j.next = 0;
       return events;
     });
@@ -548,7 +558,7 @@ class ResumableStream implements OpenStream, StreamControl, Ticking {
   /** After the transport regained a subscription: what it missed is in history. */
   private catchUp(j: TopicJoin): void {
     j.state = 'reading';
-    j.page = [];
+    j.page = NO_EVENTS;
     j.next = 0;
     j.more = true;
     this.startReplay();

@@ -76,10 +76,6 @@ export class SseConnection implements StreamHolder {
   /** Replays waiting for room: resolved on the socket's drain, or when the connection ends. */
   private waitingForRoom: Set<() => void> | undefined = undefined;
   private endReason: StreamEndReason | undefined = undefined;
-  /** The socket watched for the client's leaving, with the response (see watchClient). */
-  private watched: Socket | undefined = undefined;
-  /** The listener of both: one per connection, removed as it fires. */
-  private readonly left = (): void => this.clientLeft();
 
   constructor(
     private readonly response: ServerResponse,
@@ -131,18 +127,17 @@ export class SseConnection implements StreamHolder {
   }
 
   /**
-   * Watches the client: the stream ends when the response closes or the connection does (a
-   * response queued behind a pipelined one has no socket yet and gets no `close` when the
-   * connection goes), or at once if it is gone already.
+   * Watches the client: the stream ends when the response closes, or at once if the client is
+   * gone already. Called once the response has its socket (a response pipelined behind another
+   * waits for it first): Node then closes the response when the connection closes.
    */
   watchClient(socket: Socket): void {
     if (this.response.closed || this.response.destroyed || socket.destroyed) {
       this.clientLeft();
       return;
     }
-    this.watched = socket;
-    this.response.on('close', this.left);
-    socket.on('close', this.left);
+    watching.set(this.response, this);
+    this.response.on('close', responseClosed);
   }
 
   /** Sends the headers. Ripple writes to the socket itself when Node holds nothing back. */
@@ -391,16 +386,23 @@ export class SseConnection implements StreamHolder {
     control?.close();
     clearTimeout(this.stallTimer);
     clearTimeout(this.ageTimer);
-    if (this.watched) {
-      this.response.off('close', this.left);
-      this.watched.off('close', this.left);
-      this.watched = undefined;
+    if (watching.get(this.response) === this) {
+      watching.delete(this.response);
+      this.response.off('close', responseClosed);
     }
     // A replay waiting for room learns that there will be none, and stops.
     for (const ready of this.waitingForRoom ?? []) {
       ready();
     }
   }
+}
+
+/** The connections watching their responses' close (see watchClient). */
+const watching = new WeakMap<ServerResponse, SseConnection>();
+
+/** The listener of every watched response: one function, not a closure per connection. */
+function responseClosed(this: ServerResponse): void {
+  watching.get(this)?.clientLeft();
 }
 
 /** The max-age timer's callback: one function for every connection. */
