@@ -90,9 +90,9 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     const head = request.method === 'HEAD';
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
-    // its first frame: the response is handed to Nest only then, so that until then an exception
-    // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
-    // comes at once, and the headers go with it. Nothing is taken before Nest subscribes.
+    // its first frame: Nest is answered only then, so that until then an exception filter can
+    // still answer with a status and a JSON body. The first frame (the opening `retry:`) comes at
+    // once, and the headers go with it. Nothing is taken before Nest subscribes.
     return new Observable<StreamableFile>((subscriber) => {
       if (clientGone(request, response)) {
         // It hung up while the request was in middleware or guards: its `close` has fired, and
@@ -151,6 +151,8 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           this.metrics.streamOpened();
           connection.open();
           report.answer(true);
+          // The request pipeline is over: what Express's routing left goes with it.
+          releaseRoutingLeftovers(request, response);
         };
         connection.start(next.handle(), answer, (err) => {
           if (!report.refuse(err)) {
@@ -231,9 +233,6 @@ class StreamReport implements SseConnectionEvents {
    */
   answer(opened: boolean): void {
     this.opened = opened;
-    if (opened) {
-      releaseRoutingLeftovers(this.request);
-    }
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     subscriber?.next(ownedByRipple());
