@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
+import { createWithExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes.js';
 import { pageAssets } from './http/page-assets.js';
 import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
@@ -38,6 +39,8 @@ export function configureApp(
   // A client that sends its headers a byte at a time (slowloris) is cut off; streams, whose
   // request is over once its headers are in, are not affected.
   const server = app.getHttpServer() as Server;
+  // Every request and response shares its hidden class with the others (see the function).
+  createWithExpressPrototypes(server, app.getHttpAdapter().getInstance() as ExpressPrototypes);
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
   cutSlowHeaders(server, config.headersTimeoutMs);
@@ -68,14 +71,24 @@ function trustProxySetting(value: string | undefined): boolean | number | string
  */
 function cutSlowHeaders(server: Server, timeoutMs: number): void {
   const pending = new WeakMap<Socket, NodeJS.Timeout>();
+  // One listener for every socket, not a closure each: a connection that stays (a stream) keeps
+  // nothing of this once its request is in.
+  const forget = function (this: Socket): void {
+    clearTimeout(pending.get(this));
+    pending.delete(this);
+    this.off('close', forget);
+  };
   server.on('connection', (socket: Socket) => {
-    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    const timer = setTimeout(destroySocket, timeoutMs, socket);
     timer.unref();
     pending.set(socket, timer);
-    socket.once('close', () => clearTimeout(timer));
+    socket.on('close', forget);
   });
   server.on('request', (request: IncomingMessage) => {
-    clearTimeout(pending.get(request.socket));
-    pending.delete(request.socket);
+    forget.call(request.socket);
   });
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }

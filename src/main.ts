@@ -7,20 +7,24 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { logSettingsFromEnv, rippleConfig } from './config/ripple.config.js';
+import { ClosingExpressAdapter } from './http/express-adapter.js';
 import { listenAddress } from './http/listen-address.js';
 import { bootLogger } from './ops/logging/boot-logger.js';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    // Open streams would otherwise hold the server open on shutdown.
-    forceCloseConnections: true,
-    // Nothing takes a body but the publish route, which reads its own with SseModule's limit.
-    bodyParser: false,
-    // Lines logged while the application is built wait for pino; if the build fails (a refused
-    // configuration), the boot logger prints them, in the same format.
-    bufferLogs: true,
-    logger: bootLogger(logSettingsFromEnv()),
-  });
+  // Closes the connections left at shutdown, which open streams would otherwise hold open.
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule,
+    new ClosingExpressAdapter(),
+    {
+      // Nothing takes a body but the publish route, which reads its own with SseModule's limit.
+      bodyParser: false,
+      // Lines logged while the application is built wait for pino; if the build fails (a refused
+      // configuration), the boot logger prints them, in the same format.
+      bufferLogs: true,
+      logger: bootLogger(logSettingsFromEnv()),
+    },
+  );
   // Every `new Logger(...)` of the application now writes through pino.
   app.useLogger(app.get(PinoNestLogger));
   const config = app.get<ConfigType<typeof rippleConfig>>(rippleConfig.KEY);

@@ -9,21 +9,15 @@ import {
   OnModuleDestroy,
   ServiceUnavailableException,
   UnprocessableEntityException,
-  type MessageEvent,
 } from '@nestjs/common';
 import {
   EMPTY,
-  Observable,
   catchError,
   defer,
-  finalize,
-  interval,
-  share,
   tap,
   throwError,
   timeout,
   type MonoTypeOperatorFunction,
-  type Subscriber,
 } from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
 import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
@@ -42,8 +36,13 @@ import {
   TRANSPORT_UNAVAILABLE,
 } from './sse.messages.js';
 import { TopicChannels } from './fanout/topic-channels.js';
+import { Heartbeat } from './stream/heartbeat.js';
 import { HubStream } from './stream/hub-stream.js';
-import { resumableStream } from './stream/resumable-stream.js';
+import {
+  resumableStream,
+  type OpenStream,
+  type ResumableStreamDeps,
+} from './stream/resumable-stream.js';
 import { TopicStats, type TopicDescription } from './topics/topic-stats.service.js';
 import { SSE_BACKEND, type SseBackend } from './backend/sse-backend.interface.js';
 import { InjectTransport, type Transport } from './transport/transport.interface.js';
@@ -86,9 +85,9 @@ export interface PublishedEvent {
 @Injectable()
 export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(SseHub.name);
-  private readonly connections = new Set<Subscriber<MessageEvent>>();
-  private readonly heartbeat$: Observable<number>;
-  private readonly channels: TopicChannels;
+  private readonly connections = new Set<OpenStream>();
+  /** What every stream shares: a stream keeps a reference to it, not copies or closures. */
+  private readonly streamDeps: ResumableStreamDeps;
   private closing = false;
 
   constructor(
@@ -99,9 +98,29 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly stats: TopicStats,
     @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
-    // One timer for all connections, started by the first and stopped with the last.
-    this.heartbeat$ = interval(options.heartbeatMs).pipe(share());
-    this.channels = new TopicChannels(transport, metrics);
+    this.streamDeps = {
+      channels: new TopicChannels(transport, metrics),
+      history,
+      retryMs: options.retryMs,
+      pageSize: options.replayPageSize,
+      // One timer for all connections, started by the first and stopped with the last.
+      heartbeat: new Heartbeat(options.heartbeatMs),
+      registry: {
+        opened: (stream) => {
+          this.connections.add(stream);
+          for (const topic of stream.topics) {
+            this.stats.subscribed(topic, 1);
+          }
+        },
+        closed: (stream) => {
+          this.connections.delete(stream);
+          for (const topic of stream.topics) {
+            this.stats.subscribed(topic, -1);
+          }
+        },
+      },
+      failed: (topics, err) => this.streamFailed(topics, err),
+    };
   }
 
   /** Whether publishing and new streams work now (with Redis: whether Redis answers). */
@@ -188,53 +207,34 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     }
     const start =
       lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
-    const source: Observable<MessageEvent> = resumableStream(
-      {
-        channels: this.channels,
-        history: this.history,
-        retryMs: this.options.retryMs,
-        pageSize: this.options.replayPageSize,
-        heartbeat$: this.heartbeat$,
-        directAllowed: (): boolean => stream.fastPathAllowed,
-      },
-      checked,
-      start,
-    ).pipe(
-      // A hung Redis must not keep the request waiting: the deadline is the backend's.
-      refuseUnopened(this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS, (err) => {
-        if (err !== undefined) {
-          this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
-        }
-        return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
-      }),
-      // Nest would write an error's message to the client; the client only needs to reconnect.
-      catchError((err: unknown) => {
-        // Refused before its opening (refuseUnopened): the writer answers with the status.
-        if (err instanceof HttpException) {
-          return throwError(() => err);
-        }
-        this.logger.error(STREAM_FAILED(checked), err instanceof Error ? err.stack : String(err));
-        return EMPTY;
-      }),
-    );
-    const stream: HubStream = new HubStream((subscriber) => {
-      this.connections.add(subscriber);
-      for (const topic of checked) {
-        this.stats.subscribed(topic, 1);
-      }
-      const subscription = source
+    // What the route allows (HubStream) is read as the stream opens, once the handler returned it.
+    const stream: HubStream = new HubStream((subscriber) =>
+      resumableStream(this.streamDeps, checked, start, stream)
         .pipe(
-          finalize(() => {
-            this.connections.delete(subscriber);
-            for (const topic of checked) {
-              this.stats.subscribed(topic, -1);
+          // A hung Redis must not keep the request waiting: the deadline is the backend's.
+          refuseUnopened(this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS, (err) => {
+            if (err !== undefined) {
+              this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
             }
+            return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
+          }),
+          // Nest would write an error's message to the client; the client only needs to reconnect.
+          catchError((err: unknown) => {
+            // Refused before its opening (refuseUnopened): the writer answers with the status.
+            if (err instanceof HttpException) {
+              return throwError(() => err);
+            }
+            this.streamFailed(checked, err);
+            return EMPTY;
           }),
         )
-        .subscribe(subscriber);
-      return subscription;
-    });
+        .subscribe(subscriber),
+    );
     return stream;
+  }
+
+  private streamFailed(topics: readonly string[], err: unknown): void {
+    this.logger.error(STREAM_FAILED(topics), err instanceof Error ? err.stack : String(err));
   }
 
   /** Ends every open stream, so that clients reconnect (elsewhere) and the server can close. */
@@ -257,12 +257,12 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     const window = this.options.drainMs;
     await Promise.all(
       open.map(
-        (subscriber) =>
+        (stream) =>
           new Promise<void>((resolve) => {
             // Never at once: a balancer gets a moment to see readiness go down first.
             const at = window === 0 ? 0 : window * (0.1 + 0.9 * Math.random());
             setTimeout(() => {
-              subscriber.complete();
+              stream.complete();
               resolve();
             }, at);
           }),

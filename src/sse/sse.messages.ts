@@ -63,7 +63,7 @@ export const IDEMPOTENCY_KEY_REUSED = () =>
 export const STREAMS_UNAVAILABLE = () =>
   'The event store is unreachable (Redis is down?); retry later';
 
-export const STREAM_FAILED = (topics: string[]) =>
+export const STREAM_FAILED = (topics: readonly string[]) =>
   `A stream of ${topics.join(', ')} ended on an error; the client will resume from its cursor`;
 
 export const STREAM_NOT_STARTED = (topics: string[], reason: string) =>

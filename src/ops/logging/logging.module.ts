@@ -1,9 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { rippleConfig, type RippleConfig } from '../../config/ripple.config.js';
 import { logDestination } from './log-destination.js';
 import { resolveLogFormat } from './log-format.js';
 import { pinoHttpOptions } from './pino-options.js';
+import { logRequest } from './request-log.js';
 
 /**
  * Structured logs through pino: a line per request (with its id), and every `new Logger(...)` of
@@ -20,9 +21,16 @@ import { pinoHttpOptions } from './pino-options.js';
             pinoHttpOptions(config.logging.level, config.instanceId),
             await logDestination(format),
           ],
+          // pino-http builds the root logger; the line per request is logRequest's.
+          forRoutes: [],
         };
       },
     }),
   ],
 })
-export class LoggingModule {}
+export class LoggingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // As nestjs-pino mounts its own: every route, with no leading slash (see its DEFAULT_ROUTES).
+    consumer.apply(logRequest).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}

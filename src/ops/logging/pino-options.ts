@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stdTimeFunctions, type LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
 import type { LogLevel } from '../../config/ripple.config.js';
-import { REDACTED, REDACTED_PATHS, redactUrl, requestIdOf } from './log-redaction.js';
+import { REDACTED, REDACTED_PATHS, redactUrl } from './log-redaction.js';
+import { requestIdFields } from './request-context.js';
 
 /** A request as pino's standard serializer gives it. */
 interface SerializedRequest {
@@ -34,7 +35,7 @@ function serializeRequest(req: SerializedRequest): SerializedRequest {
  * what makes readiness fail (Redis lost, a drain) is logged once where it happens. A thrown error
  * is an error; a 5xx Ripple chose (Redis away, the connection limit) is a warning.
  */
-function levelOf(req: IncomingMessage, res: ServerResponse, err?: Error): LevelWithSilent {
+export function levelOf(req: IncomingMessage, res: ServerResponse, err?: Error): LevelWithSilent {
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
   if (/^\/health(?:[/?]|$)/.test(url)) {
     return 'debug';
@@ -46,9 +47,9 @@ function levelOf(req: IncomingMessage, res: ServerResponse, err?: Error): LevelW
 }
 
 /**
- * pino-http's options: one line per request when its response ends (for a stream: once, when it
- * closes; pino-http listens for the end and never wraps writes, so events cost nothing here), the
- * request id echoed to the client, and no credential in any line.
+ * The root logger's options, given to pino-http, which builds it (and wraps the serializers so
+ * that `req` and `res` are the request and response themselves): JSON lines with the instance,
+ * and no credential in any line. The line per request is logRequest's.
  */
 export function pinoHttpOptions(level: LogLevel, instance: string): Options {
   return {
@@ -57,14 +58,8 @@ export function pinoHttpOptions(level: LogLevel, instance: string): Options {
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: REDACTED },
-    genReqId: (req, res) => {
-      const id = requestIdOf(req.headers['x-request-id']);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    // What the application logs while handling a request carries its id, not the request again.
-    quietReqLogger: true,
     serializers: { req: serializeRequest },
-    customLogLevel: levelOf,
+    // The request's id, on every line logged while handling it.
+    mixin: requestIdFields,
   };
 }

@@ -7,7 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable, defer, map, switchMap, timer } from 'rxjs';
-import { RippleFastPathSafe } from '../stream/fast-path-safe.decorator.js';
+import { OpeningOnly, RippleFastPathSafe } from '../stream/fast-path-safe.decorator.js';
 import { streamControlOf, type StreamControl } from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
 import { markGrantExpired, requestGrant } from './request-grant.js';
@@ -21,10 +21,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Ends a stream of private topics when the token that opened it expires. The guard left the grant
  * on the request; a stream without one (public topics, or a token without `exp`) runs on.
- * It needs no live event (the stream's control knows the cursor), so it keeps the fast path on.
+ * It needs no live event (the stream's control knows the cursor), so it keeps the fast path on;
+ * and it hands the expiry to a hub stream at its opening, so the writer may hold the stream past it.
  */
 @Injectable()
 @RippleFastPathSafe()
+@OpeningOnly()
 export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, MessageEvent> {
   private readonly logger = new Logger(TokenExpiryInterceptor.name);
 
@@ -46,7 +48,8 @@ export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, Mes
  * `source` until the wall clock reaches `expiresAt` (epoch ms), then one `ripple.token-expired`
  * event and the end. The event carries the last id the stream sent, so that it leaves the
  * client's Last-Event-ID as it was and a reconnect resumes exactly. The timer is the stream's own,
- * and goes with it however the stream ends.
+ * and goes with it however the stream ends. A hub stream is given the expiry at its opening and
+ * ends itself then (its control knows the cursor, and the writer may hold it past this operator).
  */
 export function endAtExpiry(
   source: Observable<MessageEvent>,
@@ -55,23 +58,25 @@ export function endAtExpiry(
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     let lastId: string | undefined;
-    // A hub stream's live events may go to the writer past this operator: it knows the cursor.
+    // A hub stream's live events may go to the writer past this operator, and the writer may hold
+    // the whole stream past it: the stream ends itself, at the cursor it knows.
     let control: StreamControl | undefined;
     const expiry = untilTime(expiresAt).subscribe(() => {
       onExpired();
-      const id = control?.cursor() ?? lastId;
-      if (id !== undefined) {
-        subscriber.next({
-          id,
-          type: TOKEN_EXPIRED_EVENT_TYPE,
-          data: JSON.stringify({ reason: 'token-expired' }),
-        });
+      if (lastId !== undefined) {
+        subscriber.next(tokenExpired(lastId));
       }
       subscriber.complete();
     });
     const events = source.subscribe({
       next: (message) => {
-        control ??= streamControlOf(message);
+        if (!control) {
+          control = streamControlOf(message);
+          if (control) {
+            expiry.unsubscribe();
+            control.endAt(expiresAt, tokenExpired, onExpired);
+          }
+        }
         if (message.id !== undefined) {
           lastId = String(message.id);
         }
@@ -85,6 +90,15 @@ export function endAtExpiry(
       events.unsubscribe();
     };
   });
+}
+
+/** The stream's last message: its id leaves the client's Last-Event-ID as it was. */
+function tokenExpired(cursor: string): MessageEvent {
+  return {
+    id: cursor,
+    type: TOKEN_EXPIRED_EVENT_TYPE,
+    data: JSON.stringify({ reason: 'token-expired' }),
+  };
 }
 
 /** Emits once, when the wall clock reaches `at`, however far away that is. */

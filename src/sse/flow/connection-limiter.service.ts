@@ -19,7 +19,7 @@ export class ConnectionLimiter {
   }
 
   /** Takes a place for a stream from `address`, or says why not; `release` gives it back once. */
-  acquire(address: string): { release: () => void } | { refused: ConnectionRefusal } {
+  acquire(address: string): Place | { refused: ConnectionRefusal } {
     const { maxConnections, maxConnectionsPerIp } = this.options;
     if (maxConnections > 0 && this.total >= maxConnections) {
       return { refused: 'instance-full' };
@@ -30,21 +30,34 @@ export class ConnectionLimiter {
     }
     this.total++;
     this.perAddress.set(address, mine + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) {
-          return;
-        }
-        released = true;
-        this.total--;
-        const left = (this.perAddress.get(address) ?? 1) - 1;
-        if (left === 0) {
-          this.perAddress.delete(address);
-        } else {
-          this.perAddress.set(address, left);
-        }
-      },
-    };
+    return new Place(this, address);
+  }
+
+  /** Gives back a place of `address`: Place.release calls it once. */
+  free(address: string): void {
+    this.total--;
+    const left = (this.perAddress.get(address) ?? 1) - 1;
+    if (left === 0) {
+      this.perAddress.delete(address);
+    } else {
+      this.perAddress.set(address, left);
+    }
+  }
+}
+
+/** A stream's place, held as long as the stream: a small object, not a closure. */
+export class Place {
+  private released = false;
+
+  constructor(
+    private readonly limiter: ConnectionLimiter,
+    private readonly address: string,
+  ) {}
+
+  release(): void {
+    if (!this.released) {
+      this.released = true;
+      this.limiter.free(this.address);
+    }
   }
 }

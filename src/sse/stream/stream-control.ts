@@ -25,6 +25,17 @@ export interface StreamPacer {
 export type StreamWriter = DirectSink & StreamPacer;
 
 /**
+ * A writer that takes a whole stream over at its opening (see StreamControl.handOver): the stream
+ * then sends it every message and its end itself, past the Observable.
+ */
+export interface StreamHolder extends StreamWriter {
+  /** A message of the stream: the replay, a reset, a heartbeat, a live event not written directly. */
+  send(message: MessageEvent): void;
+  /** The stream ended: drained at shutdown, its token expired, its transport ended or failed. */
+  end(): void;
+}
+
+/**
  * What a hub stream offers the writer that sends it, on its opening message: Ripple's writer
  * attaches itself, so that the stream paces its replay, and (one-topic streams on a route that
  * allows it, see HubStream) its live events then skip the per-connection Observable chain (see
@@ -36,6 +47,21 @@ export interface StreamControl {
   attach(writer: StreamWriter): void;
   /** The connection's cursor now, including what was written to it directly. */
   cursor(): string;
+  /**
+   * Ends the stream when the wall clock reaches `at` (epoch ms): `onEnd` runs, `last(cursor)` is
+   * its last message, then it completes. The timer is the stream's own and goes with it.
+   */
+  endAt(at: number, last: (cursor: string) => MessageEvent, onEnd?: () => void): void;
+  /**
+   * Attaches `holder` and, when the stream's route allows it (nothing between the handler and the
+   * writer needs more than the opening, see HubStream), hands it the stream: every message and the
+   * end go to the holder from now on, and the holder may leave the Observable, so that the request
+   * pipeline behind it (Nest's handler chain, the interceptors, the operators) is let go while the
+   * stream stays open. Returns whether it did; then the holder calls `close()` when it is done.
+   */
+  handOver(holder: StreamHolder): boolean;
+  /** The holder of a handed-over stream is done with it (its client left, or was dropped). */
+  close(): void;
 }
 
 export const STREAM_CONTROL = Symbol('ripple.streamControl');

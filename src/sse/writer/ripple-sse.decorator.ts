@@ -1,6 +1,6 @@
 import { applyDecorators, Get, UseInterceptors } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
-import { isFastPathSafe } from '../stream/fast-path-safe.decorator.js';
+import { isFastPathSafe, isOpeningOnly } from '../stream/fast-path-safe.decorator.js';
 import { allowFastPath } from '../stream/hub-stream.js';
 import { SseWriterInterceptor } from './sse-writer.interceptor.js';
 
@@ -25,6 +25,12 @@ import { SseWriterInterceptor } from './sse-writer.interceptor.js';
  * messages, heartbeats and the end, not each live event. Any other interceptor there turns the
  * fast path off for the route (decided on its first request), as a handler that pipes the stream
  * does for that stream: every event then goes through the Observable and its interceptors.
+ *
+ * Holding the stream: when nothing but Ripple's own interceptors sits between the handler and the
+ * writer (as on `GET /events`), the writer takes the whole stream over at its opening and leaves
+ * the Observable, so that an open stream keeps its socket and its own state, not the request
+ * pipeline that opened it (see StreamControl.handOver). An interceptor of the application there,
+ * marked or not, is promised the stream's end, so its route keeps the Observable subscribed.
  */
 export function RippleSse(path?: string): MethodDecorator {
   return applyDecorators(MarkReturnedStream(), Get(path), UseInterceptors(SseWriterInterceptor));
@@ -40,13 +46,20 @@ function MarkReturnedStream(): MethodDecorator {
     const handler = descriptor.value as (...args: unknown[]) => unknown;
     /** Known only once every decorator of the route has run: found on its first request. */
     let fastPath: boolean | undefined;
+    let handOver = false;
     const marking = function (this: unknown, ...args: unknown[]): unknown {
-      fastPath ??= nothingBetweenHandlerAndWriter(marking);
+      if (fastPath === undefined) {
+        const between = interceptorsBetweenHandlerAndWriter(marking);
+        fastPath = between.every(isFastPathSafe);
+        handOver = between.every(isOpeningOnly);
+      }
       const result = handler.apply(this, args);
       if (!fastPath) {
         return result;
       }
-      return result instanceof Promise ? result.then(allowFastPath) : allowFastPath(result);
+      return result instanceof Promise
+        ? result.then((value) => allowFastPath(value, handOver))
+        : allowFastPath(result, handOver);
     };
     for (const key of Reflect.getOwnMetadataKeys(handler)) {
       Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, handler), marking);
@@ -57,11 +70,11 @@ function MarkReturnedStream(): MethodDecorator {
 }
 
 /**
- * Whether every interceptor that runs between `handler` and Ripple's writer lets live events pass
- * it by: those listed after the writer in the method's interceptors (declared above
- * `@RippleSse()`). Global and controller interceptors run outside the writer and never see events.
+ * The interceptors that run between `handler` and Ripple's writer: those listed after the writer
+ * in the method's interceptors (declared above `@RippleSse()`). Global and controller interceptors
+ * run outside the writer and never see events.
  */
-function nothingBetweenHandlerAndWriter(handler: object): boolean {
+function interceptorsBetweenHandlerAndWriter(handler: object): unknown[] {
   const interceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[];
-  return interceptors.slice(interceptors.indexOf(SseWriterInterceptor) + 1).every(isFastPathSafe);
+  return interceptors.slice(interceptors.indexOf(SseWriterInterceptor) + 1);
 }

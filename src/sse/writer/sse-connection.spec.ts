@@ -49,7 +49,6 @@ import { resumableStream } from '../stream/resumable-stream.js';
 import { parseCursor } from '../wire/cursor.js';
 import { HEARTBEAT, sharedTopicMessage } from '../wire/message-event.js';
 import { encodeFrame, sharedFrame } from '../wire/sse-frame.js';
-import { onClientGone } from './client-gone.js';
 import { SseConnection, type SseConnectionLimits } from './sse-connection.js';
 
 /** Lets the turn end: corked sockets are uncorked, streams' ticks run. */
@@ -113,7 +112,7 @@ function connect(source: Observable<MessageEvent>, options: ConnectOptions = {})
       delivered: (topic) => delivered.push(topic),
     },
   );
-  onClientGone(request, response, () => connection.clientLeft());
+  connection.watchClient(request.socket);
   connection.start(
     source,
     () => {
@@ -122,13 +121,10 @@ function connect(source: Observable<MessageEvent>, options: ConnectOptions = {})
       }
       response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       if (request.method === 'HEAD') {
-        const end = () => response.end();
-        connection.body.once('readable', end).once('end', end);
         connection.endEmpty();
         return;
       }
       connection.open();
-      connection.body.pipe(response);
     },
     (err) => errors.push(err),
   );

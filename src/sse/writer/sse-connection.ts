@@ -1,10 +1,13 @@
-import { Readable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamEndReason } from '../metrics/sse-metrics.interface.js';
-import { streamControlOf, type StreamWriter } from '../stream/stream-control.js';
+import {
+  streamControlOf,
+  type StreamControl,
+  type StreamHolder,
+} from '../stream/stream-control.js';
 import { HEARTBEAT, SOURCE_EVENT, type TopicMessage } from '../wire/message-event.js';
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
@@ -39,24 +42,30 @@ export interface SseConnectionLimits {
  * socket, already framed as HTTP/1.1 chunks where they are shared, and each socket is corked
  * for the rest of the event loop's turn, so a burst leaves in one write per socket.
  *
- * Nest still owns the response: it gets `body`, a Readable with no data that ends when the
- * stream does, and pipes it into the response, which ends the response then.
+ * It owns the response from the opening on: Nest is told the response is taken care of (see the
+ * writer), and the connection ends it when the stream ends. A hub stream hands itself over at its
+ * opening when its route allows it (StreamControl.handOver): the connection then holds the stream
+ * and leaves the Observable, so that the request pipeline behind it can be collected.
  *
  * The backlog is what waits in the socket, and it is bounded: a client that does not read is
  * dropped, and resumes from its cursor when it comes back. Memory stays flat whatever a client does.
  */
-export class SseConnection implements StreamWriter {
-  readonly body = new Readable({ read: () => undefined });
+export class SseConnection implements StreamHolder {
   /** Set once the headers are out and nothing of the response waits in Node: write to it here. */
   private socket: Socket | null = null;
   private chunked = false;
+  /** The stream started: its headers were sent (or, for a HEAD, the response ended). */
   private opened = false;
+  /** Answered with headers: the connection ends the response when the stream ends. */
+  private answered = false;
   private corked = false;
   private wrote = false;
   private done = false;
-  private subscription?: Subscription;
-  private stallTimer?: NodeJS.Timeout;
-  private ageTimer?: NodeJS.Timeout;
+  private subscription: Subscription | undefined = undefined;
+  /** The stream, when it was handed over: closed with the connection. */
+  private control: StreamControl | undefined = undefined;
+  private stallTimer: NodeJS.Timeout | undefined = undefined;
+  private ageTimer: NodeJS.Timeout | undefined = undefined;
   /**
    * Bytes of the last page a replay wrote, allowed on top of the bound until the socket drains:
    * the page went out when the backlog was under the bound, and its client is not slow for that.
@@ -67,20 +76,14 @@ export class SseConnection implements StreamWriter {
   /** Set while a page is being written. */
   private inPage = false;
   /** Replays waiting for room: resolved on the socket's drain, or when the connection ends. */
-  private readonly waitingForRoom = new Set<() => void>();
-  private endReason?: StreamEndReason;
+  private waitingForRoom: Set<() => void> | undefined = undefined;
+  private endReason: StreamEndReason | undefined = undefined;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly limits: SseConnectionLimits,
     private readonly events: SseConnectionEvents,
-  ) {
-    // Closed before any other end: the client went away (the writer destroys the body then).
-    this.body.once('close', () => {
-      this.end('client');
-      this.release();
-    });
-  }
+  ) {}
 
   /**
    * Starts reading `source`. `onStarted` is called before its first frame is written (it sends
@@ -95,7 +98,7 @@ export class SseConnection implements StreamWriter {
     if (this.done) {
       return;
     }
-    this.subscription = source.subscribe({
+    const subscription = source.subscribe({
       next: (message) => {
         if (!this.opened) {
           onStarted();
@@ -103,7 +106,7 @@ export class SseConnection implements StreamWriter {
           if (this.done) {
             return;
           }
-          streamControlOf(message)?.attach(this);
+          this.takeControl(message);
         }
         this.writeMessage(message);
       },
@@ -116,15 +119,27 @@ export class SseConnection implements StreamWriter {
         this.finish('server-end');
       },
     });
-    if (this.done) {
-      // It ended while being subscribed (a drop in the replay, a source that failed at once),
-      // when there was no subscription yet to release.
-      this.subscription.unsubscribe();
+    // Ended while being subscribed (a drop in the replay, a source that failed at once), or handed
+    // over by then: the subscription is not needed.
+    if (this.done || this.control) {
+      subscription.unsubscribe();
+    } else {
+      this.subscription = subscription;
+    }
+  }
+
+  /**
+   * Watches the client: the stream ends when the response closes, or at once if the client is
+   * gone already. Called once the response has its socket (a response pipelined behind another
+   * waits for it first): Node then closes the response when the connection closes.
+   */
+  watchClient(socket: Socket): void {
+    if (this.response.closed || this.response.destroyed || socket.destroyed) {
+      this.clientLeft();
       return;
     }
-    if (this.limits.maxAgeMs > 0) {
-      this.ageTimer = setTimeout(() => this.finish('max-age'), this.limits.maxAgeMs);
-    }
+    watching.set(this.response, this);
+    this.response.on('close', responseClosed);
   }
 
   /** Sends the headers. Ripple writes to the socket itself when Node holds nothing back. */
@@ -133,6 +148,7 @@ export class SseConnection implements StreamWriter {
       return;
     }
     this.opened = true;
+    this.answered = true;
     const response = this.response;
     response.flushHeaders();
     const socket = response.socket;
@@ -142,18 +158,35 @@ export class SseConnection implements StreamWriter {
       this.socket = socket;
       this.chunked = (response as ServerResponse & { chunkedEncoding: boolean }).chunkedEncoding;
     }
+    if (this.limits.maxAgeMs > 0) {
+      this.ageTimer = setTimeout(endAtMaxAge, this.limits.maxAgeMs, this);
+    }
   }
 
   /** The client hung up: the stream ends now, whatever point it had reached. */
   clientLeft(): void {
-    this.end('client');
+    this.recordEnd('client');
     this.release();
-    this.body.destroy();
   }
 
   /** Ends the stream at its first frame, its checks passed, with nothing written: a HEAD. */
   endEmpty(): void {
+    this.opened = true;
+    this.answered = true;
     this.finish('server-end');
+  }
+
+  send(message: MessageEvent): void {
+    this.writeMessage(message);
+  }
+
+  end(): void {
+    this.finish('server-end');
+  }
+
+  /** Ends the stream as its maximum age says, cleanly: its client reconnects. */
+  endAtMaxAge(): void {
+    this.finish('max-age');
   }
 
   /** How many bytes wait for this client, in Node and in its socket. */
@@ -184,14 +217,15 @@ export class SseConnection implements StreamWriter {
     if (this.done || this.backlogBytes <= this.limits.maxBufferBytes || !target.writableNeedDrain) {
       return Promise.resolve();
     }
+    const waiting = (this.waitingForRoom ??= new Set());
     return new Promise((resolve) => {
       const ready = () => {
         target.off('drain', ready);
-        this.waitingForRoom.delete(ready);
+        waiting.delete(ready);
         resolve();
       };
       target.on('drain', ready);
-      this.waitingForRoom.add(ready);
+      waiting.add(ready);
     });
   }
 
@@ -212,6 +246,23 @@ export class SseConnection implements StreamWriter {
     const wrote = this.wrote;
     this.wrote = false;
     return wrote;
+  }
+
+  /**
+   * At the opening: the stream is handed over when its route allows it (everything then comes from
+   * the stream itself, and the subscription, with the request pipeline behind it, is let go), or
+   * else only attached (for pacing, and for the fast path).
+   */
+  private takeControl(message: MessageEvent): void {
+    const control = streamControlOf(message);
+    if (control?.handOver(this)) {
+      this.control = control;
+      // Set only once subscribe() returned; if not yet, start() leaves it.
+      this.subscription?.unsubscribe();
+      this.subscription = undefined;
+    } else {
+      control?.attach(this);
+    }
   }
 
   private writeMessage(message: MessageEvent): void {
@@ -302,24 +353,28 @@ export class SseConnection implements StreamWriter {
     this.done = true;
     this.release();
     this.events.dropped(reason, backlog);
-    this.end(reason);
+    this.recordEnd(reason);
     // Closing the socket frees what waits in it at once; the client reconnects with its cursor.
     this.response.destroy();
-    this.body.destroy();
   }
 
-  /** Ends the stream after what is written, so the client reconnects. */
+  /**
+   * Ends the stream after what is written, so the client reconnects. A stream refused before its
+   * answer leaves the response to whoever answers the refusal.
+   */
   private finish(reason: 'max-age' | 'server-end'): void {
     const ending = !this.done;
     this.release();
     if (ending) {
-      this.end(reason);
+      this.recordEnd(reason);
       this.uncork();
-      this.body.push(null);
+      if (this.answered) {
+        this.response.end();
+      }
     }
   }
 
-  private end(reason: StreamEndReason): void {
+  private recordEnd(reason: StreamEndReason): void {
     if (this.endReason === undefined) {
       this.endReason = reason;
       this.events.ended(reason);
@@ -329,13 +384,34 @@ export class SseConnection implements StreamWriter {
   private release(): void {
     this.done = true;
     this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    const control = this.control;
+    this.control = undefined;
+    control?.close();
     clearTimeout(this.stallTimer);
     clearTimeout(this.ageTimer);
+    if (watching.get(this.response) === this) {
+      watching.delete(this.response);
+      this.response.off('close', responseClosed);
+    }
     // A replay waiting for room learns that there will be none, and stops.
-    for (const ready of this.waitingForRoom) {
+    for (const ready of this.waitingForRoom ?? []) {
       ready();
     }
   }
+}
+
+/** The connections watching their responses' close (see watchClient). */
+const watching = new WeakMap<ServerResponse, SseConnection>();
+
+/** The listener of every watched response: one function, not a closure per connection. */
+function responseClosed(this: ServerResponse): void {
+  watching.get(this)?.clientLeft();
+}
+
+/** The max-age timer's callback: one function for every connection. */
+function endAtMaxAge(connection: SseConnection): void {
+  connection.endAtMaxAge();
 }
 
 /**

@@ -15,9 +15,9 @@ import {
   type NestInterceptor,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { grantExpired } from '../auth/request-grant.js';
-import { ConnectionLimiter } from '../flow/connection-limiter.service.js';
+import { ConnectionLimiter, type Place } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
 import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
@@ -33,9 +33,15 @@ import {
   SLOW_CONSUMER_DROPPED,
   STREAM_FAILED_LATE,
 } from '../sse.messages.js';
-import { clientGone, onClientGone } from './client-gone.js';
+import { clientGone } from './client-gone.js';
 import { awaitTurn } from './pipelined-turn.js';
-import { SseConnection } from './sse-connection.js';
+import { releaseRoutingLeftovers } from './routing-leftovers.js';
+import {
+  SseConnection,
+  type DropReason,
+  type SseConnectionEvents,
+  type SseConnectionLimits,
+} from './sse-connection.js';
 
 /** Seconds a refused client is told to wait: long enough to let a burst of reconnects spread. */
 const RETRY_AFTER_S = 5;
@@ -43,23 +49,32 @@ const RETRY_AFTER_S = 5;
 /**
  * Ripple's writer for streaming routes: the handler's Observable of MessageEvents goes to the
  * socket through an SseConnection (shared encoded frames, one write per socket per turn, a bounded
- * backlog); Nest gets a StreamableFile that ends with the stream, so it still owns the response's
- * lifecycle.
+ * backlog). Nest gets a StreamableFile as the stream opens and is done with the request then: the
+ * connection owns the response and ends it with the stream, and (when the route allows it) holds
+ * the stream past the Observable, so that an open stream keeps its socket and its own small state,
+ * not the request pipeline that opened it.
  * Nest's own `@Sse()` writer costs a Promise, a Transform stream and a serialisation per event
  * per client, and queues without a byte bound; see docs/performance.md.
  */
 @Injectable()
 export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
-  private readonly logger = new Logger(SseWriterInterceptor.name);
+  readonly logger = new Logger(SseWriterInterceptor.name);
   /** Set as the shutdown begins (before the hub drains): streams that end now end for it. */
   private shuttingDown = false;
+  readonly limits: SseConnectionLimits;
 
   constructor(
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
     private readonly limiter: ConnectionLimiter,
-    private readonly stats: FlowStats,
-    @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
-  ) {}
+    readonly stats: FlowStats,
+    @InjectSseMetrics() readonly metrics: SseMetrics = NO_SSE_METRICS,
+  ) {
+    this.limits = {
+      maxBufferBytes: options.maxBufferBytes,
+      writeTimeoutMs: options.writeTimeoutMs,
+      maxAgeMs: options.maxConnectionAgeMs,
+    };
+  }
 
   onModuleDestroy(): void {
     this.shuttingDown = true;
@@ -72,17 +87,12 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     const http = context.switchToHttp();
     const request = http.getRequest<IncomingMessage & { ip?: string }>();
     const response = http.getResponse<ServerResponse>();
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
     const head = request.method === 'HEAD';
-    // A drop happens in the turn of whatever overflowed the stream (another request's publish):
-    // its log line runs in this request's async context, so a logger that reads the request from
-    // AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
-    const inStreamContext = AsyncResource.bind((log: () => void) => log());
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
-    // its first frame: the response is handed to Nest only then, so that until then an exception
-    // filter can still answer with a status and a JSON body. The first frame (the opening `retry:`)
-    // comes at once, and Nest sends the headers with it. Nothing is taken before Nest subscribes.
+    // its first frame: Nest is answered only then, so that until then an exception filter can
+    // still answer with a status and a JSON body. The first frame (the opening `retry:`) comes at
+    // once, and the headers go with it. Nothing is taken before Nest subscribes.
     return new Observable<StreamableFile>((subscriber) => {
       if (clientGone(request, response)) {
         // It hung up while the request was in middleware or guards: its `close` has fired, and
@@ -96,6 +106,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
         // (its place held) until a heartbeat fails to write.
         request.resume();
+        const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
         const place = this.limiter.acquire(address);
         if ('refused' in place) {
           this.stats.refused(place.refused);
@@ -111,87 +122,46 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           );
           return;
         }
-
-        /** Whether the stream was answered with its headers: only then does its end count. */
-        let opened = false;
-        let answered = false;
-        const connection = new SseConnection(
-          response,
-          {
-            maxBufferBytes: this.options.maxBufferBytes,
-            writeTimeoutMs: this.options.writeTimeoutMs,
-            maxAgeMs: this.options.maxConnectionAgeMs,
-          },
-          {
-            dropped: (reason, backlog) => {
-              this.stats.dropped(reason);
-              inStreamContext(() =>
-                this.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlog, address)),
-              );
-            },
-            ended: (reason) => {
-              if (opened) {
-                this.metrics.streamClosed(this.endReason(reason, request));
-              }
-            },
-            delivered: (topic) => this.metrics.delivered(topic, 1),
-          },
-        );
+        const report = new StreamReport(this, request, address, place, subscriber);
+        const connection = new SseConnection(response, this.limits, report);
         // However and whenever the client leaves (before the first frame, mid-stream, while its
         // response waits behind a pipelined one), its place is given back and its stream ended.
-        onClientGone(request, response, () => {
-          place.release();
-          connection.clientLeft();
-          if (!answered) {
-            answered = true;
-            subscriber.next(nothingToSend());
-            subscriber.complete();
-          }
-        });
+        connection.watchClient(request.socket);
         const answer = () => {
-          if (!answered) {
-            answered = true;
-            // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
-            response.setHeader('Cache-Control', 'no-cache, no-transform');
-            response.setHeader('X-Accel-Buffering', 'no');
-            if (request.httpVersionMajor === 1) {
-              response.setHeader('Connection', connectionHeader(response));
-            }
-            response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-            if (head) {
-              // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
-              // headers a GET would, and Nest ends the response on the body's end.
-              subscriber.next(new StreamableFile(connection.body));
-              subscriber.complete();
-              connection.endEmpty();
-              return;
-            }
-            // Events are small and latency matters more than packet count.
-            request.socket.setNoDelay(true);
-            request.socket.setKeepAlive(true);
-            opened = true;
-            this.metrics.streamOpened();
-            connection.open();
-            subscriber.next(new StreamableFile(connection.body));
-            subscriber.complete();
+          if (report.answered) {
+            return;
           }
+          // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
+          response.setHeader('Cache-Control', 'no-cache, no-transform');
+          response.setHeader('X-Accel-Buffering', 'no');
+          if (request.httpVersionMajor === 1) {
+            response.setHeader('Connection', connectionHeader(response));
+          }
+          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+          if (head) {
+            // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
+            // headers a GET would, and the connection ends the response at once.
+            report.answer(false);
+            connection.endEmpty();
+            return;
+          }
+          // Events are small and latency matters more than packet count.
+          request.socket.setNoDelay(true);
+          request.socket.setKeepAlive(true);
+          this.metrics.streamOpened();
+          connection.open();
+          report.answer(true);
+          // The request pipeline is over: what Express's routing left goes with it.
+          releaseRoutingLeftovers(request, response);
         };
         connection.start(next.handle(), answer, (err) => {
-          if (answered) {
+          if (!report.refuse(err)) {
             this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
-          } else {
-            answered = true;
-            this.metrics.streamRefused(refusalOf(err));
-            place.release();
-            connection.body.destroy();
-            subscriber.error(err);
           }
         });
         // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
         return () => {
-          if (!answered) {
-            answered = true;
-            place.release();
+          if (report.leave()) {
             connection.clientLeft();
           }
         };
@@ -216,7 +186,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
   }
 
   /** The connection knows how its stream ended; the drain and a token's expiry are known here. */
-  private endReason(reason: StreamEndReason, request: object): StreamEndReason {
+  endReason(reason: StreamEndReason, request: object): StreamEndReason {
     if (reason !== 'server-end' && reason !== 'client') {
       return reason;
     }
@@ -226,6 +196,99 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     }
     return reason === 'server-end' && grantExpired(request) ? 'auth' : reason;
   }
+}
+
+/**
+ * What one stream tells the writer, and all the writer keeps of its request while it is open: its
+ * place, its address and async context (for the drop's log line), and, until the stream is
+ * answered, Nest's subscriber. One small object with the writer's shared methods, not closures.
+ */
+class StreamReport implements SseConnectionEvents {
+  /**
+   * A drop happens in the turn of whatever overflowed the stream (another request's publish): its
+   * log line runs in this request's async context, so that a logger that reads the request from
+   * AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
+   */
+  private readonly context = new AsyncResource('ripple.stream');
+
+  constructor(
+    private readonly writer: SseWriterInterceptor,
+    private readonly request: IncomingMessage,
+    private readonly address: string,
+    private readonly place: Place,
+    /** Nest's side, until the stream is answered (or refused, or left): then let go. */
+    private subscriber: Subscriber<StreamableFile> | undefined,
+  ) {}
+
+  /** The stream was answered with its headers (not a HEAD): only then does its end count. */
+  private opened = false;
+
+  get answered(): boolean {
+    return this.subscriber === undefined;
+  }
+
+  /**
+   * The stream was answered: `opened` for a stream, or not for a HEAD, which ended at once.
+   * Nest is done with the request.
+   */
+  answer(opened: boolean): void {
+    this.opened = opened;
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    subscriber?.next(ownedByRipple());
+    subscriber?.complete();
+  }
+
+  /** It failed before its answer: refused, with the error's status. False if it was answered. */
+  refuse(err: unknown): boolean {
+    const subscriber = this.subscriber;
+    if (!subscriber) {
+      return false;
+    }
+    this.subscriber = undefined;
+    this.writer.metrics.streamRefused(refusalOf(err));
+    this.place.release();
+    subscriber.error(err);
+    return true;
+  }
+
+  /** Nest's subscriber left before the answer; false if it was answered. */
+  leave(): boolean {
+    if (!this.subscriber) {
+      return false;
+    }
+    this.subscriber = undefined;
+    return true;
+  }
+
+  dropped(reason: DropReason, backlogBytes: number): void {
+    this.writer.stats.dropped(reason);
+    this.context.runInAsyncScope(logDrop, this, reason, backlogBytes);
+  }
+
+  logDrop(reason: DropReason, backlogBytes: number): void {
+    this.writer.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlogBytes, this.address));
+  }
+
+  ended(reason: StreamEndReason): void {
+    this.place.release();
+    if (this.opened) {
+      this.writer.metrics.streamClosed(this.writer.endReason(reason, this.request));
+    }
+    // The client left before the stream was answered: Nest sends nothing to it.
+    const subscriber = this.subscriber;
+    this.subscriber = undefined;
+    subscriber?.next(nothingToSend());
+    subscriber?.complete();
+  }
+
+  delivered(topic: string): void {
+    this.writer.metrics.delivered(topic, 1);
+  }
+}
+
+function logDrop(this: StreamReport, reason: DropReason, backlogBytes: number): void {
+  this.logDrop(reason, backlogBytes);
 }
 
 /**
@@ -240,6 +303,23 @@ function connectionHeader(response: ServerResponse): 'keep-alive' | 'close' {
 /** What Nest is given for a client that left before its stream opened: an empty, ended body. */
 function nothingToSend(): StreamableFile {
   return new StreamableFile(Readable.from([]));
+}
+
+/** Why Nest's body of a stream "failed": it did not, Ripple writes the response itself. */
+const WRITTEN_BY_RIPPLE = new Error('The response is written by Ripple');
+
+/**
+ * What Nest is given for a stream that opened: a StreamableFile whose body has failed already,
+ * with an error handler that does nothing. Nest hands a failed body to its error handler rather
+ * than piping it, so it leaves the response to the connection, and holds nothing of the request
+ * while the stream is open (a body piped into the response would hold Nest's pipe and listeners,
+ * and the body, for the stream's life).
+ */
+function ownedByRipple(): StreamableFile {
+  const body = new Readable({ read: () => undefined });
+  const file = new StreamableFile(body).setErrorHandler(() => undefined);
+  body.destroy(WRITTEN_BY_RIPPLE);
+  return file;
 }
 
 /** A stream that failed before it opened: refused as asked (4xx), or because it could not run. */
