@@ -108,9 +108,9 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 1000,
     connectTimeoutMs: 60_000,
-    // S's storms take about 1.5 min of it.
-    budgetS: 1000,
-    watchdogS: 1200,
+    // S's storms take about 1.5 min of it, L about 2.5 (4 servers).
+    budgetS: 1200,
+    watchdogS: 1500,
     scenarios: {
       A: { clients: 1000, rate: 100, burst: 1 },
       B: { clients: 10_000, rate: 10, burst: 1 },
@@ -125,7 +125,7 @@ const MODES = {
       S: { clients: 10_000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
       // No `clients`: as many as the server's open-file limit holds, less `headroom` (scale.mjs).
       // prettier-ignore
-      L: { headroom: 500, rate: 1, warmupMs: 2000, windowMs: 15_000, maxConnecting: 500, projectTo: 100_000 },
+      L: { headroom: 500, rate: 1, warmupMs: 2000, windowMs: 10_000, maxConnecting: 500, projectTo: 100_000 },
     },
   },
 };

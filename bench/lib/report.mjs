@@ -501,7 +501,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 const SCALE_COLUMNS = [
   ['connections', (m) => int(m.connections)],
   ['open files (soft / hard)', (m) => `${int(m.fdSoftLimit)} / ${int(m.fdHardLimit)}`],
-  ['time to connect all', (m) => (m.connectS == null ? '–' : `${m.connectS.toFixed(1)} s`)],
+  [
+    'time to connect all (server CPU each)',
+    (m) =>
+      m.connectS == null
+        ? '–'
+        : `${m.connectS.toFixed(1)} s (${m.connectCpuMsPerConn.toFixed(2)} ms)`,
+  ],
   [
     'RSS start → connected → steady',
     (m) => `${mb(m.rssStartMB)} → ${mb(m.rssConnectedMB)} → ${mb(m.rssSteadyMB)}`,
@@ -534,7 +540,13 @@ const PROJECTION_COLUMNS = [
   ['CPU cores at 1 ev/s', (m) => (m.projCores == null ? '–' : m.projCores.toFixed(2))],
   ['open files', (m) => int(m.projFds)],
   ['source addresses (one load host)', (m) => int(m.projSourceAddresses)],
-  ['time to connect all', (m) => (m.projConnectS == null ? '–' : `${m.projConnectS.toFixed(0)} s`)],
+  [
+    'time to connect all (server CPU)',
+    (m) =>
+      m.projConnectS == null
+        ? '–'
+        : `${m.projConnectS.toFixed(0)} s (${m.projConnectCpuS.toFixed(0)} CPU-s)`,
+  ],
 ];
 
 /** L: the measured table, the per-second CPU, then the projection to `projectTo` connections. */
@@ -552,7 +564,7 @@ function scaleSection(s) {
   return [
     table(['server', ...SCALE_COLUMNS.map(([h]) => h)], rows),
     perSecond.join('\n'),
-    `Projection to ${int(target)} connections at ${s.config.rate} event/s each, from the figures above: memory linear per connection from the measured start; CPU per delivery constant (as B shows from 1k to 10k clients); one open file per connection plus those open at start; ${s.config.ephemeralPorts} client ports per source address when the load comes from one host (real clients bring their own addresses; the server needs one listening port).`,
+    `Projection to ${int(target)} connections at ${s.config.rate} event/s each, from the figures above: memory linear per connection from the measured start; CPU per delivery constant (as B shows from 1k to 10k clients); one open file per connection plus those open at start; connecting at the same rate and CPU per connection; ${s.config.ephemeralPorts} client ports per source address when the load comes from one host (real clients bring their own addresses; the server needs one listening port).`,
     projection,
     ...(s.notes ?? []).map((n) => `- ${n}`),
   ].join('\n\n');

@@ -234,6 +234,7 @@ export function projection(r, target, rate, ports) {
     projFds: target + r.fdsAtStart,
     projSourceAddresses: Math.ceil(target / ports),
     projConnectS: (r.connectS * target) / r.connections,
+    projConnectCpuS: (r.connectCpuMsPerConn * target) / 1000,
   };
 }
 
