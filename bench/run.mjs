@@ -123,9 +123,10 @@ const MODES = {
       H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
       // prettier-ignore
       S: { clients: 10_000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
-      // No `clients`: as many as the server's open-file limit holds, less `headroom` (scale.mjs).
+      // No `clients`: as many as the server's open-file limit holds, less `headroom`, at most
+      // `maxClients` (scale.mjs).
       // prettier-ignore
-      L: { headroom: 500, rate: 1, warmupMs: 2000, windowMs: 10_000, maxConnecting: 500, projectTo: 100_000 },
+      L: { headroom: 500, maxClients: 50_000, rate: 1, warmupMs: 2000, windowMs: 10_000, maxConnecting: 500, projectTo: 100_000 },
     },
   },
 };

@@ -132,10 +132,12 @@ async function scaleOnce(ctx, id, kind, sc, server, onLoadgens) {
   const rssStart = rssBytes(server.pid);
   const limits = openFileLimits(server.pid);
   const fdsAtStart = openFds(server.pid);
-  const n = sc.clients || connectionsFor(limits, fdsAtStart, sc.headroom);
+  const room = connectionsFor(limits, fdsAtStart, sc.headroom);
+  // Bounded in time and load generators where the hard limit is far higher (1M in many containers).
+  const n = sc.clients || Math.min(room, sc.maxClients);
   ctx.progress(
     `${id} ${kind}: open files ${limits.soft} (hard ${limits.hard}), ${fdsAtStart} open at start, ` +
-      `headroom ${sc.headroom}: ${n} connections`,
+      `headroom ${sc.headroom}: ${n} connections${!sc.clients && n < room ? ` (capped at ${sc.maxClients})` : ''}`,
   );
   if (n === 0)
     throw new Error(`no room for connections under an open-file limit of ${limits.soft}`);
