@@ -111,7 +111,9 @@ export async function scaleScenario(ctx, id, title, sc) {
       // Ripple refuses streams past RIPPLE_MAX_CONNECTIONS (default 10,000): an instance run at
       // this scale raises it to what its open-file limit holds, as this does.
       const { hard } = openFileLimits(process.pid);
-      const env = { RIPPLE_MAX_CONNECTIONS: String(Math.max(1, hard - sc.headroom)) };
+      // (10,000,000 is the setting's upper bound, for an unlimited hard limit.)
+      const max = Math.max(1, Math.min(hard - sc.headroom, 10_000_000));
+      const env = { RIPPLE_MAX_CONNECTIONS: String(max) };
       server = await startServer(ctx, kind, { env });
       const record = await scaleOnce(ctx, id, kind, sc, server, (started) => (lgs = started));
       reps.push(record);
