@@ -8,7 +8,7 @@
  * benchmark itself breaks (a process fails, an event is lost or reordered), never on timings.
  *
  *   --quick             smaller N, shorter windows, one run per scenario (the CI smoke run, < 2 min)
- *   --only=A,C          run only these scenarios (A B C D E F G H S)
+ *   --only=A,C          run only these scenarios (A B C D E F G H S L)
  *   --servers=ripple,raw   only these servers (ripple raw corked nest)
  *   --reps=N            runs per scenario (default 3, or 1 with --quick)
  *   --no-build          use the dist/ that is there
@@ -49,6 +49,7 @@ import {
   startCluster,
   stormScenario,
 } from './lib/scenarios.mjs';
+import { scaleScenario } from './lib/scale.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const started = performance.now();
@@ -96,6 +97,8 @@ const MODES = {
       H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 400, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 800 },
       // prettier-ignore
       S: { clients: 1000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
+      // prettier-ignore
+      L: { clients: 2000, headroom: 500, rate: 1, warmupMs: 1000, windowMs: 2000, maxConnecting: 500, projectTo: 100_000 },
     },
   },
   full: {
@@ -105,9 +108,9 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 1000,
     connectTimeoutMs: 60_000,
-    // S's storms take about 1.5 min of it.
-    budgetS: 1000,
-    watchdogS: 1200,
+    // S's storms take about 1.5 min of it, L about 2.5 (4 servers).
+    budgetS: 1200,
+    watchdogS: 1500,
     scenarios: {
       A: { clients: 1000, rate: 100, burst: 1 },
       B: { clients: 10_000, rate: 10, burst: 1 },
@@ -120,6 +123,10 @@ const MODES = {
       H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
       // prettier-ignore
       S: { clients: 10_000, warmupClients: 1000, maxConnecting: 500, seed: 200, history: 1000, backs: [5, 20, 50, 120], live: 5 },
+      // No `clients`: as many as the server's open-file limit holds, less `headroom`, at most
+      // `maxClients` (scale.mjs).
+      // prettier-ignore
+      L: { headroom: 500, maxClients: 50_000, rate: 1, warmupMs: 2000, windowMs: 10_000, maxConnecting: 500, projectTo: 100_000 },
     },
   },
 };
@@ -199,6 +206,13 @@ const SCENARIOS = [
     run: stormScenario,
     title: 'Reconnect storm: every client resumes from a cursor at once',
     short: (c) => `storm: ${c.clients} clients resume at once`,
+  },
+  {
+    id: 'L',
+    kind: 'scale',
+    run: scaleScenario,
+    title: 'The largest scale on this machine: every connection its file limit allows, 1 ev/s',
+    short: (c) => `${c.clients ?? 'fd-limit'} clients × ${c.rate} ev/s`,
   },
 ].filter((s) => !only || only.includes(s.id));
 

@@ -60,6 +60,14 @@ export const RATIO_METRICS = {
     caughtUpP99Ms: 'lower',
     rssPeakMB: 'lower',
   },
+  scale: {
+    rssPerConnKB: 'lower',
+    heapPerConnKB: 'lower',
+    serverCpuUtil: 'lower',
+    cpuUsPerDelivery: 'lower',
+    p50Ms: 'lower',
+    p99Ms: 'lower',
+  },
 };
 
 /** Adds `ratios` (Ripple ÷ each baseline, per metric) to a scenario's result. */
@@ -177,6 +185,7 @@ function scenarioSection(s, results) {
   if (s.skipped) return `${head}\n**${s.skipped}**\n`;
   if (s.kind === 'redis') return `${head}\n${redisSection(s)}\n`;
   if (s.kind === 'cluster') return `${head}\n${clusterSection(s, results.scenarios.G)}\n`;
+  if (s.kind === 'scale') return `${head}\n${scaleSection(s)}\n`;
   const columns = {
     fanout: FANOUT_COLUMNS,
     idle: IDLE_COLUMNS,
@@ -205,6 +214,8 @@ function describeConfig(s) {
       return `One Ripple on the memory transport with ${c.clients} clients at ${c.rate} events/s (the reference); then two Ripple instances (RIPPLE_TRANSPORT=redis, ${c.prefixVar ?? 'prefix'} unique to the run), both on the server CPU, the same ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a (every event reaches both through Redis); then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s. Reference: ioredis PUBLISH → SUBSCRIBE in the same run; ${reps}.`;
     case 'storm':
       return `The server holds ${c.seed} events of history (${c.payloadBytes ?? 100}-byte payloads; the raw baselines keep the last ${c.history}, as Ripple does by default). ${c.clients} clients connect at once (at most ${c.maxConnecting} opening at a time, what Node's default listen backlog of 511 holds, so that the kernel drops none), each with a Last-Event-ID ${c.backs.join(', ')} events behind the newest, in turn (Ripple's cursor, the raw servers' sequence number), and must get exactly the events after it, in order; then ${c.live} live events, which every client must get. Timed from the first connect to the last client caught up, and each client from the storm's start; a warm-up storm of ${c.warmupClients} clients first; ${reps}. Connections / server CPU-s: clients caught up ÷ the server's CPU time over the storm. Listen queue overflows: connections the kernel dropped (the client retries a second later), machine-wide, so 0 unless something else on the machine overflowed a queue.`;
+    case 'scale':
+      return `One server, ${c.clients ? `${c.clients} connections` : `as many connections as its open-file limit allows, less ${c.headroom} for its own files, at most ${c.maxClients}`}, all on the bench topic, opened at most ${c.maxConnecting} at a time (under the listen backlog, as in S); then ${c.rate} event/s to every connection (N deliveries/s) for ${c.windowMs / 1000} s after ${c.warmupMs / 1000} s of warm-up; one run per server. RSS and heap at start and once connected after a full GC, RSS steady at the end of the window; per connection: (steady − start) ÷ N. Kernel memory per socket: slab (/proc/meminfo) after connecting less before, ÷ 2N (both ends of every connection are on this machine; machine-wide, so other processes move it). Server CPU: per second over the window.`;
     case 'cluster':
       return `A Redis Cluster of the run's own: ${c.masters ?? '?'} redis-server masters in cluster mode on loopback ports, no replicas, not pinned (as G's Redis). Two Ripple instances on it (RIPPLE_TRANSPORT=redis-cluster), as in G: ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a; then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s, on one topic, then round-robin over ${c.spreadTopics ?? '?'} topics whose slots lie ${c.topicsPerMaster} on each master, with ${c.tputSubscribers} subscribers of each topic per instance (every event reaches as many connections as on one topic). Reference: ioredis's Cluster client, SPUBLISH → SSUBSCRIBE, the same channels' slots, in the same run; ${reps}. The single-Redis rows are G's, from the same run.`;
     default:
@@ -485,4 +496,76 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(path.replace(/\.json$/, '.md'), md);
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
   console.log(md);
+}
+
+const SCALE_COLUMNS = [
+  ['connections', (m) => int(m.connections)],
+  ['open files (soft / hard)', (m) => `${int(m.fdSoftLimit)} / ${int(m.fdHardLimit)}`],
+  [
+    'time to connect all (server CPU each)',
+    (m) =>
+      m.connectS == null
+        ? '–'
+        : `${m.connectS.toFixed(1)} s (${m.connectCpuMsPerConn.toFixed(2)} ms)`,
+  ],
+  [
+    'RSS start → connected → steady',
+    (m) => `${mb(m.rssStartMB)} → ${mb(m.rssConnectedMB)} → ${mb(m.rssSteadyMB)}`,
+  ],
+  ['RSS / conn', (m) => kb(m.rssPerConnKB), 'rssPerConnKB'],
+  ['heap start → connected', (m) => `${mb(m.heapStartMB)} → ${mb(m.heapConnectedMB)}`],
+  ['heap / conn', (m) => kb(m.heapPerConnKB), 'heapPerConnKB'],
+  [
+    'server CPU (max of a second)',
+    (m) => `${pct(m.serverCpuUtil)} (${pct(m.cpuPerSecondMax)})`,
+    'serverCpuUtil',
+  ],
+  [
+    'CPU / delivery',
+    (m) => (m.cpuUsPerDelivery == null ? '–' : `${m.cpuUsPerDelivery.toFixed(2)} µs`),
+    'cpuUsPerDelivery',
+  ],
+  ['p50', (m) => ms(m.p50Ms), 'p50Ms'],
+  ['p99', (m) => ms(m.p99Ms), 'p99Ms'],
+  ['lost / missed / late', (m) => `${int(m.lost)} / ${int(m.missed)} / ${int(m.late)}`],
+  ['kernel slab / socket', (m) => kb(m.slabPerSocketKB)],
+  ['loadgen CPU', (m) => pct(m.loadgenCpuUtil)],
+];
+
+const gb = (v) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(2)} GB`);
+const PROJECTION_COLUMNS = [
+  ['RSS', (m) => gb(m.projRssGB)],
+  ['of which heap', (m) => gb(m.projHeapGB)],
+  ['kernel slab (sockets)', (m) => gb(m.projSlabGB)],
+  ['CPU cores at 1 ev/s', (m) => (m.projCores == null ? '–' : m.projCores.toFixed(2))],
+  ['open files', (m) => int(m.projFds)],
+  ['source addresses (one load host)', (m) => int(m.projSourceAddresses)],
+  [
+    'time to connect all (server CPU)',
+    (m) =>
+      m.projConnectS == null
+        ? '–'
+        : `${m.projConnectS.toFixed(0)} s (${m.projConnectCpuS.toFixed(0)} CPU-s)`,
+  ],
+];
+
+/** L: the measured table, the per-second CPU, then the projection to `projectTo` connections. */
+function scaleSection(s) {
+  const rows = [...serverRows(s, SCALE_COLUMNS), ...ratioRows(s, SCALE_COLUMNS)];
+  const live = Object.entries(s.servers).filter(([, v]) => v.reps.length > 0);
+  const perSecond = live.map(
+    ([name, v]) => `- ${name}: server CPU per second (%): ${v.median.cpuPerSecond}`,
+  );
+  const target = live[0]?.[1].median.projectTo;
+  const projection = table(
+    ['server', ...PROJECTION_COLUMNS.map(([h]) => h)],
+    live.map(([name, v]) => [name, ...PROJECTION_COLUMNS.map(([, f]) => f(v.median))]),
+  );
+  return [
+    table(['server', ...SCALE_COLUMNS.map(([h]) => h)], rows),
+    perSecond.join('\n'),
+    `Projection to ${int(target)} connections at ${s.config.rate} event/s each, from the figures above: memory linear per connection from the measured start; CPU per delivery constant (as B shows from 1k to 10k clients); one open file per connection plus those open at start; connecting at the same rate and CPU per connection; ${s.config.ephemeralPorts} client ports per source address when the load comes from one host (real clients bring their own addresses; the server needs one listening port).`,
+    projection,
+    ...(s.notes ?? []).map((n) => `- ${n}`),
+  ].join('\n\n');
 }

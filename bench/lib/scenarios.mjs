@@ -125,7 +125,7 @@ function sourceAddresses(total) {
 }
 
 /** `total` split over `n` parts as evenly as it goes, the first ones one more. */
-function splitEvenly(total, n) {
+export function splitEvenly(total, n) {
   return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }
 
@@ -143,7 +143,7 @@ export async function connectClients(
   server,
   lgs,
   total,
-  { slow = 0, fromSeq = 0, path = SSE_PATH } = {},
+  { slow = 0, fromSeq = 0, path = SSE_PATH, maxConnecting = null } = {},
 ) {
   const localAddresses = sourceAddresses(total);
   const shares = splitEvenly(total, lgs.length);
@@ -161,7 +161,8 @@ export async function connectClients(
           fromSeq,
           readyOn: SERVERS[server.kind].readyOn,
           localAddresses,
-          concurrency: 200,
+          // maxConnecting: at most that many opening at once over all of them (under the backlog).
+          concurrency: maxConnecting ? Math.max(1, Math.floor(maxConnecting / lgs.length)) : 200,
           timeoutMs: ctx.cfg.connectTimeoutMs,
         },
         ctx.cfg.connectTimeoutMs + 10_000,
@@ -207,7 +208,7 @@ async function waitSubscribersBelow(server, n, timeoutMs = 10_000) {
  * it closes (an app may spread that over a drain window on shutdown, which the bench need not wait
  * for).
  */
-async function stopAll(children) {
+export async function stopAll(children) {
   const stop = (list) => Promise.all(list.map((c) => c.stop().catch(() => c.kill())));
   const present = children.filter(Boolean);
   await stop(present.filter((c) => c.kind === undefined));
@@ -265,7 +266,7 @@ function latencyFields(hist) {
  * [publish start, last delivery or drain timeout], RSS sampled through it, latency and counts from
  * the load generators. `publisher` is the server that publishes; `servers` all those measured.
  */
-async function fanoutWindow(
+export async function fanoutWindow(
   ctx,
   { publisher, servers, lgs, clients, rate, burst = 1, durationMs, payloadBytes = 100 },
 ) {
@@ -320,7 +321,7 @@ async function fanoutWindow(
 }
 
 /** Records problems that mean the benchmark (not the server's speed) is broken. */
-function checkDelivery(ctx, where, r, { lateIsFailure }) {
+export function checkDelivery(ctx, where, r, { lateIsFailure }) {
   const problems = [];
   if (r.publishErrors > 0) problems.push(`${r.publishErrors} publish errors`);
   if (r.missed > 0) problems.push(`${r.missed} events missed`);
