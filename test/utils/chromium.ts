@@ -32,12 +32,15 @@ export function describeInChromium(name: string, fn: () => void): void {
   );
 }
 
-/** A fresh browser; Playwright gives each launch its own temporary user-data-dir, removed on close. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * A fresh browser; Playwright gives each launch its own temporary user-data-dir, removed on close.
+ * `extraFlags` follow the usual ones (a test's certificate to trust, for instance).
+ */
+export function launchChromium(extraFlags: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...extraFlags],
     timeout: 15_000,
   });
 }
