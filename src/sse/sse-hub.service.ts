@@ -36,6 +36,8 @@ import {
   TRANSPORT_UNAVAILABLE,
 } from './sse.messages.js';
 import { TopicChannels } from './fanout/topic-channels.js';
+import { SharedReads } from './history/shared-reads.js';
+import { FrameCache } from './wire/frame-cache.js';
 import { Heartbeat } from './stream/heartbeat.js';
 import { HubStream } from './stream/hub-stream.js';
 import {
@@ -98,9 +100,12 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly stats: TopicStats,
     @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
+    const channels = new TopicChannels(transport, metrics, new FrameCache(options.frameCacheBytes));
     this.streamDeps = {
-      channels: new TopicChannels(transport, metrics),
-      history,
+      channels,
+      // Streams resuming the same topic at once (a reconnect storm) share their reads.
+      history: new SharedReads(history, () => channels.signals),
+      frames: channels.frames,
       retryMs: options.retryMs,
       pageSize: options.replayPageSize,
       // One timer for all connections, started by the first and stopped with the last.
