@@ -2,10 +2,10 @@ import type { TopicEvent } from '../topic-event.interface.js';
 import { sharedFrame, type SharedFrame } from './sse-frame.js';
 
 /**
- * What one cached frame is counted as beyond its bytes: the map entry, the SharedFrame and its
- * two Buffer views, and the key.
+ * What one cached frame is counted as beyond its bytes: the two map entries, the SharedFrame and
+ * its two Buffer views, and the key.
  */
-const FRAME_OVERHEAD_BYTES = 160;
+const FRAME_OVERHEAD_BYTES = 200;
 
 /**
  * The encoded one-topic frames of recent events, bounded by bytes, the oldest going first. A
@@ -15,7 +15,13 @@ const FRAME_OVERHEAD_BYTES = 160;
  * own. Keyed by the event's cursor, not the object: a Redis history reads new objects each time.
  */
 export class FrameCache {
-  private readonly frames = new Map<string, SharedFrame>();
+  /** By cursor, in age order: what the bound counts and evicts. */
+  private readonly frames = new Map<string, Cached>();
+  /**
+   * The same entries by the event object that was encoded: the memory history hands every stream
+   * the same objects, found without building and hashing a key string per frame.
+   */
+  private readonly byEvent = new Map<TopicEvent, Cached>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
@@ -26,30 +32,41 @@ export class FrameCache {
   }
 
   frameOf(event: TopicEvent): SharedFrame {
+    const known = this.byEvent.get(event);
+    if (known) {
+      return known.frame;
+    }
     const key = `${event.topic}=${event.id}`;
     const cached = this.frames.get(key);
     if (cached) {
-      return cached;
+      return cached.frame;
     }
     const frame = sharedFrame(event);
-    const cost = costOf(frame);
+    // The event is counted too: held here, it outlives its trimming from history.
+    const cost = frame.chunked.length + key.length + event.data.length + FRAME_OVERHEAD_BYTES;
     if (cost > this.maxBytes) {
       return frame;
     }
-    this.frames.set(key, frame);
+    const entry: Cached = { frame, event, cost };
+    this.frames.set(key, entry);
+    this.byEvent.set(event, entry);
     this.bytes += cost;
-    // Insertion order is age order: the first key is the oldest frame.
+    // Insertion order is age order: the first entry is the oldest frame.
     for (const [oldKey, old] of this.frames) {
       if (this.bytes <= this.maxBytes) {
         break;
       }
       this.frames.delete(oldKey);
-      this.bytes -= costOf(old);
+      this.byEvent.delete(old.event);
+      this.bytes -= old.cost;
     }
     return frame;
   }
 }
 
-function costOf(frame: SharedFrame): number {
-  return frame.chunked.length + frame.cursor.length + FRAME_OVERHEAD_BYTES;
+interface Cached {
+  readonly frame: SharedFrame;
+  /** The object it was encoded from (its key in `byEvent`). */
+  readonly event: TopicEvent;
+  readonly cost: number;
 }

@@ -59,6 +59,8 @@ export class SseConnection implements StreamHolder {
   /** Answered with headers: the connection ends the response when the stream ends. */
   private answered = false;
   private corked = false;
+  /** The socket corked in this turn (the response's, before `socket` is known to be writable). */
+  private corkedOn: Socket | null = null;
   private wrote = false;
   private done = false;
   private subscription: Subscription | undefined = undefined;
@@ -158,6 +160,9 @@ export class SseConnection implements StreamHolder {
     this.opened = true;
     this.answered = true;
     const response = this.response;
+    // Corked first, so that the headers leave with the opening frame and the first page in one
+    // socket write, not one of their own.
+    this.corkForTurn(response.socket);
     response.flushHeaders();
     const socket = response.socket;
     // Anything Node still holds (a response queued behind a pipelined one) must go first:
@@ -380,10 +385,11 @@ export class SseConnection implements StreamHolder {
     return this.socket?.write(bytes) ?? false;
   }
 
-  private corkForTurn(): void {
+  private corkForTurn(socket: Socket | null = this.socket): void {
     if (!this.corked) {
       this.corked = true;
-      this.socket?.cork();
+      this.corkedOn = socket;
+      socket?.cork();
       corkedThisTurn(this);
     }
   }
@@ -394,8 +400,10 @@ export class SseConnection implements StreamHolder {
       this.flushGathered();
     }
     if (this.corked) {
+      const socket = this.corkedOn;
       this.corked = false;
-      this.socket?.uncork();
+      this.corkedOn = null;
+      socket?.uncork();
     }
   }
 
