@@ -30,7 +30,7 @@ import {
 } from './sse.messages.js';
 import { TopicChannels } from './fanout/topic-channels.js';
 import { SharedReads } from './history/shared-reads.js';
-import { FrameCache } from './wire/frame-cache.js';
+import { FrameCache } from './fanout/frame-cache.js';
 import { Heartbeat } from './stream/heartbeat.js';
 import { HubStream } from './stream/hub-stream.js';
 import {

@@ -3,7 +3,7 @@ import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import type { DirectSink } from './direct-sink.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
-import type { FrameCache } from '../wire/frame-cache.js';
+import type { FrameCache } from './frame-cache.js';
 import { TopicMembership, type ChannelMember, type MembershipChannel } from './topic-membership.js';
 
 /** What every channel of an instance shares (TopicChannels). */

@@ -1,7 +1,7 @@
 import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
 import type { Transport } from '../transport/transport.interface.js';
-import { FrameCache } from '../wire/frame-cache.js';
+import { FrameCache } from './frame-cache.js';
 import { TopicChannel } from './topic-channel.js';
 import type { ChannelsShared } from './topic-channel.js';
 import type { ChannelMember, TopicMembership } from './topic-membership.js';

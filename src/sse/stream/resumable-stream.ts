@@ -11,7 +11,7 @@ import {
 } from '../transport/transport.interface.js';
 import type { CursorParse } from '../wire/cursor.js';
 import { compareEventIds } from '../wire/event-id.js';
-import type { FrameCache } from '../wire/frame-cache.js';
+import type { FrameCache } from '../fanout/frame-cache.js';
 import {
   HEARTBEAT,
   openingMessage,

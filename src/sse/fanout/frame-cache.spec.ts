@@ -1,6 +1,6 @@
 import { ev } from '../../../test/utils/scripted-transport.js';
 import { FrameCache } from './frame-cache.js';
-import { sharedFrame } from './sse-frame.js';
+import { sharedFrame } from '../wire/sse-frame.js';
 
 describe('FrameCache', () => {
   it('encodes an event once for all its one-topic connections, found again by topic and id', () => {

@@ -1,5 +1,5 @@
 import type { TopicEvent } from '../topic-event.interface.js';
-import { sharedFrame, type SharedFrame } from './sse-frame.js';
+import { sharedFrame, type SharedFrame } from '../wire/sse-frame.js';
 
 /**
  * What one cached frame is counted as beyond its bytes: the two map entries, the SharedFrame and
