@@ -26,6 +26,7 @@ import { RedisBackend, RedisClusterBackend } from './sse/redis/index.js';
         idempotencyWindowMs: config.idempotencyWindowMs,
         idempotencyMaxKeys: config.idempotencyMaxKeys,
         replayPageSize: config.replayPageSize,
+        frameCacheBytes: config.frameCacheBytes,
         heartbeatMs: config.heartbeatMs,
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,

@@ -262,6 +262,7 @@ describe("the configuration's defaults", () => {
       idempotencyWindowMs: config.idempotencyWindowMs,
       idempotencyMaxKeys: config.idempotencyMaxKeys,
       replayPageSize: config.replayPageSize,
+      frameCacheBytes: config.frameCacheBytes,
       heartbeatMs: config.heartbeatMs,
       retryMs: config.retryMs,
       maxTopicsPerConnection: config.maxTopicsPerConnection,

@@ -122,6 +122,7 @@ export const rippleEnvSchema = z.object({
   RIPPLE_IDEMPOTENCY_WINDOW_MS: int(1000, 7 * 24 * 3_600_000).default(D.idempotencyWindowMs),
   RIPPLE_IDEMPOTENCY_MAX_KEYS: int(1, 10_000_000).default(D.idempotencyMaxKeys),
   RIPPLE_REPLAY_PAGE_SIZE: int(1, 100_000).default(D.replayPageSize),
+  RIPPLE_FRAME_CACHE_BYTES: int(0, 1024 * MIB).default(D.frameCacheBytes),
   RIPPLE_HEARTBEAT_MS: int(100, 3_600_000).default(D.heartbeatMs),
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(D.retryMs),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(D.maxTopicsPerConnection),
@@ -234,6 +235,8 @@ export interface RippleConfig {
   /** Idempotency-Keys the memory transport remembers at most (Redis keeps each for the window). */
   idempotencyMaxKeys: number;
   replayPageSize: number;
+  /** Bytes of encoded frames of recent events kept for replays (RIPPLE_FRAME_CACHE_BYTES). */
+  frameCacheBytes: number;
   heartbeatMs: number;
   retryMs: number;
   maxTopicsPerConnection: number;
@@ -312,6 +315,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     idempotencyWindowMs: e.RIPPLE_IDEMPOTENCY_WINDOW_MS,
     idempotencyMaxKeys: e.RIPPLE_IDEMPOTENCY_MAX_KEYS,
     replayPageSize: e.RIPPLE_REPLAY_PAGE_SIZE,
+    frameCacheBytes: e.RIPPLE_FRAME_CACHE_BYTES,
     heartbeatMs: e.RIPPLE_HEARTBEAT_MS,
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,

@@ -9,16 +9,9 @@ import {
   OnModuleDestroy,
   ServiceUnavailableException,
   UnprocessableEntityException,
+  type MessageEvent,
 } from '@nestjs/common';
-import {
-  EMPTY,
-  catchError,
-  defer,
-  tap,
-  throwError,
-  timeout,
-  type MonoTypeOperatorFunction,
-} from 'rxjs';
+import type { Observable, Subscriber, Subscription, TeardownLogic } from 'rxjs';
 import { InjectHistory, type History } from './history/history.interface.js';
 import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from './metrics/no-sse-metrics.js';
@@ -36,6 +29,8 @@ import {
   TRANSPORT_UNAVAILABLE,
 } from './sse.messages.js';
 import { TopicChannels } from './fanout/topic-channels.js';
+import { SharedReads } from './history/shared-reads.js';
+import { FrameCache } from './fanout/frame-cache.js';
 import { Heartbeat } from './stream/heartbeat.js';
 import { HubStream } from './stream/hub-stream.js';
 import {
@@ -98,9 +93,12 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     private readonly stats: TopicStats,
     @InjectSseMetrics() private readonly metrics: SseMetrics = NO_SSE_METRICS,
   ) {
+    const channels = new TopicChannels(transport, metrics, new FrameCache(options.frameCacheBytes));
     this.streamDeps = {
-      channels: new TopicChannels(transport, metrics),
-      history,
+      channels,
+      // Streams resuming the same topic at once (a reconnect storm) share their reads.
+      history: new SharedReads(history, () => channels.signals),
+      frames: channels.frames,
       retryMs: options.retryMs,
       pageSize: options.replayPageSize,
       // One timer for all connections, started by the first and stopped with the last.
@@ -209,26 +207,20 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
       lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
     // What the route allows (HubStream) is read as the stream opens, once the handler returned it.
     const stream: HubStream = new HubStream((subscriber) =>
-      resumableStream(this.streamDeps, checked, start, stream)
-        .pipe(
-          // A hung Redis must not keep the request waiting: the deadline is the backend's.
-          refuseUnopened(this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS, (err) => {
-            if (err !== undefined) {
-              this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
-            }
-            return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
-          }),
-          // Nest would write an error's message to the client; the client only needs to reconnect.
-          catchError((err: unknown) => {
-            // Refused before its opening (refuseUnopened): the writer answers with the status.
-            if (err instanceof HttpException) {
-              return throwError(() => err);
-            }
-            this.streamFailed(checked, err);
-            return EMPTY;
-          }),
-        )
-        .subscribe(subscriber),
+      guardOpening(
+        resumableStream(this.streamDeps, checked, start, stream),
+        subscriber,
+        // A hung Redis must not keep the request waiting: the deadline is the backend's.
+        this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
+        (err) => {
+          if (err !== undefined) {
+            this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
+          }
+          return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
+        },
+        // Nest would write an error's message to the client; the client only needs to reconnect.
+        (err) => this.streamFailed(checked, err),
+      ),
     );
     return stream;
   }
@@ -282,21 +274,48 @@ function errorText(err: unknown): string {
  * Until its opening frame a stream can still be refused with a status, which the writer answers
  * (an empty 200 would leave the client retrying a stream that never starts): an error then, or no
  * opening within `ms` (every topic subscribed and its start read), becomes `refusal(err)` (`err`
- * undefined on the deadline); an HttpException goes through as it is. After it, errors go on.
+ * undefined on the deadline); an HttpException goes through as it is. After the opening, an
+ * HttpException still goes through, and any other error is `failed` and ends the stream cleanly.
+ * Written out rather than as operators: every stream of a reconnect storm goes through it.
  */
-function refuseUnopened<T>(
+function guardOpening(
+  source: Observable<MessageEvent>,
+  subscriber: Subscriber<MessageEvent>,
   ms: number,
   refusal: (err?: unknown) => HttpException,
-): MonoTypeOperatorFunction<T> {
-  return (source) =>
-    defer(() => {
-      let opened = false;
-      return source.pipe(
-        timeout({ first: ms, with: () => throwError(() => refusal()) }),
-        tap(() => (opened = true)),
-        catchError((err: unknown) =>
-          throwError(() => (opened || err instanceof HttpException ? err : refusal(err))),
-        ),
-      );
-    });
+  failed: (err: unknown) => void,
+): TeardownLogic {
+  let opened = false;
+  const deadline = setTimeout(() => {
+    subscription.unsubscribe();
+    subscriber.error(refusal());
+  }, ms);
+  const subscription: Subscription = source.subscribe({
+    next: (message) => {
+      if (!opened) {
+        opened = true;
+        clearTimeout(deadline);
+      }
+      subscriber.next(message);
+    },
+    error: (err: unknown) => {
+      clearTimeout(deadline);
+      if (err instanceof HttpException) {
+        subscriber.error(err);
+      } else if (!opened) {
+        subscriber.error(refusal(err));
+      } else {
+        failed(err);
+        subscriber.complete();
+      }
+    },
+    complete: () => {
+      clearTimeout(deadline);
+      subscriber.complete();
+    },
+  });
+  return () => {
+    clearTimeout(deadline);
+    subscription.unsubscribe();
+  };
 }

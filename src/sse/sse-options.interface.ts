@@ -64,6 +64,12 @@ export interface SseModuleOptions {
    * client's backlog is back under `maxBufferBytes`. Default 100.
    */
   replayPageSize?: number;
+  /**
+   * Bytes of encoded one-topic frames kept for recent events, shared by the live fan-out and
+   * every replay, so that clients resuming the same history are sent the same bytes rather than
+   * each an encoding of its own. The oldest go first; 0 keeps none. Default 4 MiB.
+   */
+  frameCacheBytes?: number;
   /** A comment goes out on a connection idle this long, in ms. Default 15000. */
   heartbeatMs?: number;
   /** The reconnection delay sent to clients in the `retry:` line, in ms. Default 2000. */

@@ -12,6 +12,7 @@ const INTEGER_MINIMUMS: Record<string, number> = {
   idempotencyWindowMs: 1,
   idempotencyMaxKeys: 1,
   replayPageSize: 1,
+  frameCacheBytes: 0,
   // interval(0) would spin: a heartbeat needs a period.
   heartbeatMs: 1,
   retryMs: 0,

@@ -14,6 +14,7 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   idempotencyWindowMs: 600_000,
   idempotencyMaxKeys: 10_000,
   replayPageSize: 100,
+  frameCacheBytes: 4 * 1024 * 1024,
   heartbeatMs: 15_000,
   retryMs: 2000,
   maxTopicsPerConnection: 32,

@@ -83,6 +83,21 @@ describe('TopicChannel', () => {
     expect(channels.topics).toEqual([]);
   });
 
+  it('counts every signal the transport sends any channel: a read shared across it would miss one', () => {
+    const transport = new ScriptedTransport();
+    const channels = new TopicChannels(transport);
+    channels.join('news', member());
+    const before = channels.signals;
+    transport.upstream.next(SUBSCRIBED);
+    transport.upstream.next(event('1-0'));
+    transport.upstream.next(UNSUBSCRIBED);
+    transport.upstream.next(SUBSCRIBED);
+    expect(channels.signals).toBe(before + 4);
+    // Told SUBSCRIBED by the channel itself, not the transport: nothing new reached the instance.
+    channels.join('news', member());
+    expect(channels.signals).toBe(before + 4);
+  });
+
   it('tells a member that joins a live channel SUBSCRIBED at once', () => {
     const transport = new ScriptedTransport();
     const channels = new TopicChannels(transport);

@@ -3,8 +3,16 @@ import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import type { DirectSink } from './direct-sink.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
-import { sharedFrame } from '../wire/sse-frame.js';
+import type { FrameCache } from './frame-cache.js';
 import { TopicMembership, type ChannelMember, type MembershipChannel } from './topic-membership.js';
+
+/** What every channel of an instance shares (TopicChannels). */
+export interface ChannelsShared {
+  /** Encoded frames of recent events: a live event's frame serves its replays too. */
+  readonly frames: FrameCache;
+  /** Signals received from the transport by any channel (see TopicChannels.epoch). */
+  signals: number;
+}
 
 /**
  * One topic's fan-out on this instance: one transport subscription, however many connections.
@@ -29,6 +37,7 @@ export class TopicChannel implements MembershipChannel {
     private readonly transport: Transport,
     private readonly onEmpty: (channel: TopicChannel) => void,
     private readonly metrics: SseMetrics,
+    private readonly shared: ChannelsShared,
   ) {}
 
   /** Subscribes to the transport, once; its first answer may come synchronously, even an error. */
@@ -38,6 +47,7 @@ export class TopicChannel implements MembershipChannel {
     }
     const subscription = this.transport.subscribe(this.topic).subscribe({
       next: (signal) => {
+        this.shared.signals++;
         if (signal === SUBSCRIBED) {
           this.live = true;
           this.broadcast(SUBSCRIBED);
@@ -98,7 +108,7 @@ export class TopicChannel implements MembershipChannel {
 
   private fanOut(event: TopicEvent): void {
     if (this.direct.size > 0) {
-      const frame = sharedFrame(event);
+      const frame = this.shared.frames.frameOf(event);
       for (const sink of this.direct.values()) {
         sink.writeShared(frame);
       }

@@ -11,6 +11,7 @@ import {
 } from '../transport/transport.interface.js';
 import type { CursorParse } from '../wire/cursor.js';
 import { compareEventIds } from '../wire/event-id.js';
+import type { FrameCache } from '../fanout/frame-cache.js';
 import {
   HEARTBEAT,
   openingMessage,
@@ -34,6 +35,11 @@ export interface ResumableStreamDeps {
   retryMs: number;
   /** Events read from history at once, and written at once: one page of a replay. */
   pageSize: number;
+  /**
+   * The encoded frames of recent events: a one-topic stream held by its writer is sent its replay
+   * as these shared bytes. Without it, every message is encoded by the writer.
+   */
+  frames?: FrameCache;
   /** How long a replay waits before reading history again after a failed read. */
   catchUpRetryMs?: number;
   /**
@@ -398,6 +404,13 @@ class ResumableStream implements OpenStream, StreamControl, Ticking {
 
   private deliver(j: TopicJoin, event: TopicEvent): void {
     j.last = event.id;
+    if (this.single && this.holder && this.deps.frames) {
+      // Nothing between the stream and its writer looks at messages any more (handOver): the
+      // frame every one-topic connection gets for this event, encoded once for all of them.
+      this.sentSinceTick = true;
+      this.holder.sendFrame(this.deps.frames.frameOf(event), event.topic);
+      return;
+    }
     this.send(this.single ? sharedTopicMessage(event) : topicMessage(event, this.cursorOf(false)));
   }
 

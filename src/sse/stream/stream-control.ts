@@ -1,5 +1,6 @@
 import type { MessageEvent } from '@nestjs/common';
 import type { DirectSink } from '../fanout/direct-sink.interface.js';
+import type { SharedFrame } from '../wire/sse-frame.js';
 
 export type { DirectSink } from '../fanout/direct-sink.interface.js';
 
@@ -31,6 +32,11 @@ export type StreamWriter = DirectSink & StreamPacer;
 export interface StreamHolder extends StreamWriter {
   /** A message of the stream: the replay, a reset, a heartbeat, a live event not written directly. */
   send(message: MessageEvent): void;
+  /**
+   * A stored event of a one-topic stream (a replay, a held event), as its one-topic frame: the
+   * bytes every such connection is sent, encoded once (FrameCache). Counted as delivered.
+   */
+  sendFrame(frame: SharedFrame, topic: string): void;
   /** The stream ended: drained at shutdown, its token expired, its transport ended or failed. */
   end(): void;
 }

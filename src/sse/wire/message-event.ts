@@ -52,6 +52,11 @@ export function sharedTopicMessage(event: TopicEvent): TopicMessage {
   return message;
 }
 
+/** Whether `message` is the one-topic message of its event (sharedTopicMessage): no string built. */
+export function isSharedTopicMessage(message: MessageEvent, event: TopicEvent): boolean {
+  return shared.get(event) === message;
+}
+
 export function resetMessage(reason: ResetReason, topics: string[], cursor: string): MessageEvent {
   return { id: cursor, type: RESET_EVENT_TYPE, data: JSON.stringify({ reason, topics }) };
 }

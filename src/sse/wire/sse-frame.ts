@@ -1,5 +1,10 @@
 import type { MessageEvent } from '@nestjs/common';
-import { SOURCE_EVENT, topicMessage, type TopicMessage } from './message-event.js';
+import {
+  isSharedTopicMessage,
+  SOURCE_EVENT,
+  topicMessage,
+  type TopicMessage,
+} from './message-event.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -104,7 +109,7 @@ export function frameBytes(message: MessageEvent): Buffer | [Buffer, Buffer] {
     }
     return bytes;
   }
-  if (message.id === `${source.topic}=${source.id}`) {
+  if (isSharedTopicMessage(message, source)) {
     // A one-topic message, the same object for every such connection: encode it once, whole.
     return remember(message, Buffer.from(encodeHead(message) + encodeTail(source.data)));
   }

@@ -59,6 +59,8 @@ export class SseConnection implements StreamHolder {
   /** Answered with headers: the connection ends the response when the stream ends. */
   private answered = false;
   private corked = false;
+  /** The socket corked in this turn (the response's, before `socket` is known to be writable). */
+  private corkedOn: Socket | null = null;
   private wrote = false;
   private done = false;
   private subscription: Subscription | undefined = undefined;
@@ -75,6 +77,14 @@ export class SseConnection implements StreamHolder {
   private pageAllowance = 0;
   /** Set while a page is being written. */
   private inPage = false;
+  /**
+   * Frames held back to leave in one write, as one HTTP chunk: from a hub stream's opening until
+   * its first page is written, and each page of a replay. A resume's opening and replay then cost
+   * one socket write rather than three per frame. Written at the page's end, or at the end of the
+   * turn whatever happens (see uncork).
+   */
+  private gathered: Buffer[] | undefined = undefined;
+  private gatheredBytes = 0;
   /** Replays waiting for room: resolved on the socket's drain, or when the connection ends. */
   private waitingForRoom: Set<() => void> | undefined = undefined;
   private endReason: StreamEndReason | undefined = undefined;
@@ -150,6 +160,9 @@ export class SseConnection implements StreamHolder {
     this.opened = true;
     this.answered = true;
     const response = this.response;
+    // Corked first, so that the headers leave with the opening frame and the first page in one
+    // socket write, not one of their own.
+    this.corkForTurn(response.socket);
     response.flushHeaders();
     const socket = response.socket;
     // Anything Node still holds (a response queued behind a pipelined one) must go first:
@@ -180,6 +193,15 @@ export class SseConnection implements StreamHolder {
     this.writeMessage(message);
   }
 
+  sendFrame(frame: SharedFrame, topic: string): void {
+    if (this.done) {
+      return;
+    }
+    this.wrote = true;
+    this.writeFrame(frame.plain);
+    this.events.delivered(topic);
+  }
+
   end(): void {
     this.finish('server-end');
   }
@@ -200,6 +222,9 @@ export class SseConnection implements StreamHolder {
       return;
     }
     this.wrote = true;
+    if (this.gathered) {
+      this.flushGathered();
+    }
     if (this.socket) {
       if (!this.out(this.chunked ? frame.chunked : frame.plain)) {
         this.full();
@@ -235,10 +260,12 @@ export class SseConnection implements StreamHolder {
       this.pageAllowance = 0;
     }
     this.inPage = true;
+    this.gather();
     try {
       send();
     } finally {
       this.inPage = false;
+      this.flushGathered();
     }
   }
 
@@ -255,6 +282,10 @@ export class SseConnection implements StreamHolder {
    */
   private takeControl(message: MessageEvent): void {
     const control = streamControlOf(message);
+    if (control) {
+      // Its first page follows the opening at once: both go out in one write.
+      this.gather();
+    }
     if (control?.handOver(this)) {
       this.control = control;
       // Set only once subscribe() returned; if not yet, start() leaves it.
@@ -275,27 +306,10 @@ export class SseConnection implements StreamHolder {
       this.wrote = true;
     }
     const bytes = frameBytes(message);
-    const parts = Array.isArray(bytes) ? bytes : [bytes];
-    const size = parts.length === 1 ? parts[0].length : parts[0].length + parts[1].length;
-    let ok = true;
-    if (this.socket) {
-      if (this.chunked) {
-        this.out(chunkHead(size));
-      }
-      for (const part of parts) {
-        ok = this.out(part);
-      }
-      if (this.chunked) {
-        ok = this.out(CHUNK_END);
-      }
+    if (Array.isArray(bytes)) {
+      this.writeFrame(bytes[0], bytes[1]);
     } else {
-      ok = this.response.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
-    }
-    if (this.inPage) {
-      this.pageAllowance += size;
-    }
-    if (!ok) {
-      this.full();
+      this.writeFrame(bytes);
     }
     const event = (message as Partial<TopicMessage>)[SOURCE_EVENT];
     if (event !== undefined) {
@@ -303,21 +317,93 @@ export class SseConnection implements StreamHolder {
     }
   }
 
+  /** One frame, in one or two parts: gathered for the next write, or written as a chunk of its own. */
+  private writeFrame(first: Buffer, second?: Buffer): void {
+    const size = second ? first.length + second.length : first.length;
+    if (this.inPage) {
+      this.pageAllowance += size;
+    }
+    if (this.gathered) {
+      this.gathered.push(first);
+      if (second) {
+        this.gathered.push(second);
+      }
+      this.gatheredBytes += size;
+      return;
+    }
+    let ok: boolean;
+    if (this.socket) {
+      if (this.chunked) {
+        this.out(chunkHead(size));
+      }
+      ok = this.out(first);
+      if (second) {
+        ok = this.out(second);
+      }
+      if (this.chunked) {
+        ok = this.out(CHUNK_END);
+      }
+    } else {
+      ok = this.response.write(second ? Buffer.concat([first, second], size) : first);
+    }
+    if (!ok) {
+      this.full();
+    }
+  }
+
+  /** Frames from now on wait for flushGathered; at the latest, the end of this turn writes them. */
+  private gather(): void {
+    if (!this.gathered) {
+      this.gathered = [];
+      this.corkForTurn();
+    }
+  }
+
+  /** What was gathered, in one write: one chunk (one Buffer) for the whole page. */
+  private flushGathered(): void {
+    const parts = this.gathered;
+    const size = this.gatheredBytes;
+    this.gathered = undefined;
+    this.gatheredBytes = 0;
+    if (!parts || parts.length === 0 || this.done) {
+      return;
+    }
+    let ok: boolean;
+    if (this.socket) {
+      ok = this.out(this.chunked ? oneChunk(parts, size) : Buffer.concat(parts, size));
+    } else {
+      ok = this.response.write(Buffer.concat(parts, size));
+    }
+    if (!ok) {
+      this.full();
+    }
+  }
+
   /** Writes to the socket, corked until the end of this turn. */
   private out(bytes: Buffer): boolean {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket?.cork();
-      corkedThisTurn(this);
-    }
+    this.corkForTurn();
     return this.socket?.write(bytes) ?? false;
   }
 
-  /** Ends this turn's cork: what was written in it leaves in one write. */
+  private corkForTurn(socket: Socket | null = this.socket): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.corkedOn = socket;
+      socket?.cork();
+      corkedThisTurn(this);
+    }
+  }
+
+  /** Ends this turn's cork: what was written (or gathered) in it leaves in one write. */
   uncork(): void {
+    if (this.gathered) {
+      this.flushGathered();
+    }
     if (this.corked) {
+      const socket = this.corkedOn;
       this.corked = false;
-      this.socket?.uncork();
+      this.corkedOn = null;
+      socket?.uncork();
     }
   }
 
@@ -364,6 +450,13 @@ export class SseConnection implements StreamHolder {
    */
   private finish(reason: 'max-age' | 'server-end'): void {
     const ending = !this.done;
+    if (ending) {
+      this.flushGathered();
+      // Dropped by that write: it has ended already.
+      if (this.done) {
+        return;
+      }
+    }
     this.release();
     if (ending) {
       this.recordEnd(reason);
@@ -383,6 +476,7 @@ export class SseConnection implements StreamHolder {
 
   private release(): void {
     this.done = true;
+    this.gathered = undefined;
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     const control = this.control;
@@ -399,6 +493,18 @@ export class SseConnection implements StreamHolder {
       ready();
     }
   }
+}
+
+/** Frames as one HTTP/1.1 chunk, in one Buffer: its size line, the frames, its CRLF. */
+function oneChunk(parts: Buffer[], size: number): Buffer {
+  const head = `${size.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(head.length + size + CHUNK_END.length);
+  let at = chunk.write(head, 0, 'latin1');
+  for (const part of parts) {
+    at += part.copy(chunk, at);
+  }
+  CHUNK_END.copy(chunk, at);
+  return chunk;
 }
 
 /** The connections watching their responses' close (see watchClient). */
