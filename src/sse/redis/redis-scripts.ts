@@ -27,9 +27,12 @@ import type { PubSub } from './pubsub.interface.js';
  * (unpack's limit is far above): one XRANGE and XDEL per publish were two thirds of the
  * script's time in Redis. History so holds between the bound and a sixteenth more.
  */
-/** Stores and publishes one event unless its call's record names it already; Lua shared by both. */
-const publishOne = (publishCommand: PubSub['publishCommand']): string => `
-local function publishOne(record, data, type, at, keep, fingerprint)
+/**
+ * Stores one event unless its call's record names it already; Lua shared by both scripts. Answers
+ * the id, and whether it stored it (then the caller publishes it).
+ */
+const STORE_ONE = `
+local function storeOne(record, data, type, at, keep, fingerprint)
   local stored = redis.call('GET', record)
   if stored then
     return stored, false
@@ -40,10 +43,12 @@ local function publishOne(record, data, type, at, keep, fingerprint)
     value = id .. ' ' .. fingerprint
   end
   redis.call('SET', record, value, 'PX', keep)
-  redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data)
   return id, true
 end
 `;
+
+/** The version 1 envelope of one event (envelope.ts). */
+const ENVELOPE_ONE = `'1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data`;
 
 const TRIM = `
 local max = tonumber(ARGV[1])
@@ -62,9 +67,11 @@ end
 `;
 
 export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
-${publishOne(publishCommand)}
-local id, added = publishOne(KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] or '')
+${STORE_ONE}
+local data, type, at = ARGV[2], ARGV[3], ARGV[4]
+local id, added = storeOne(KEYS[3], data, type, at, ARGV[5], ARGV[6] or '')
 if added then
+  redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})
 ${TRIM}
 end
 return id
@@ -73,19 +80,46 @@ return id
 /**
  * The publish script for several events of one topic at once, in one atomic step and in order:
  * KEYS[1] the stream, KEYS[2] the channel, KEYS[3..] one call's record per event; ARGV: max length,
- * then per event data, type, publishedAt, how long its record is kept and its fingerprint ('' for
- * none). Answers, in order, what the single script answers for each.
+ * then per event data, type, publishedAt, how long its record is kept, its fingerprint ('' for
+ * none) and its data's length in UTF-16 code units. Answers, in order, what the single script
+ * answers for each.
+ *
+ * It publishes the events it stored as one message, so that every instance receives and decodes
+ * them at once (envelope.ts): the version 2 envelope when it stored several, version 1 when it
+ * stored one (a call sent again stores none of those it stored before, and publishes nothing).
  */
 export const publishBatchScript = (publishCommand: PubSub['publishCommand']): string => `
-${publishOne(publishCommand)}
-local ids, added = {}, false
+${STORE_ONE}
+local ids, parts, count = {}, { '2\\n', '', '\\n' }, 0
+local id, type, at, data
 for i = 3, #KEYS do
-  local a = 5 * (i - 3) + 2
-  local id, new = publishOne(KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+  local a = 6 * (i - 3) + 2
+  local new
+  data, type, at = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  id, new = storeOne(KEYS[i], data, type, at, ARGV[a + 3], ARGV[a + 4])
   ids[#ids + 1] = id
-  added = added or new
+  if new then
+    count = count + 1
+    local n = #parts
+    parts[n + 1] = id
+    parts[n + 2] = '\\n'
+    parts[n + 3] = type
+    parts[n + 4] = '\\n'
+    parts[n + 5] = at
+    parts[n + 6] = '\\n'
+    parts[n + 7] = ARGV[a + 5]
+    parts[n + 8] = '\\n'
+    parts[n + 9] = data
+  end
 end
-if added then
+if count == 1 then
+  id, type, at, data = parts[4], parts[6], parts[8], parts[12]
+  redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})
+elseif count > 1 then
+  parts[2] = count
+  redis.call('${publishCommand}', KEYS[2], table.concat(parts))
+end
+if count > 0 then
 ${TRIM}
 end
 return ids

@@ -36,6 +36,15 @@ const KEEP_PUBLISHED_MS = 60_000;
 /** The most events one script call stores; a longer run of a topic's publishes takes several. */
 const MAX_BATCH = 256;
 
+/**
+ * The most data, in characters (up to 3 bytes each in UTF-8), one script call takes beyond its
+ * first event: its events reach every instance as one channel message, which Redis holds whole in
+ * each subscriber's output buffer, and which each instance reads into one string. 256 Ki
+ * characters keep that under 1 MB, far below Redis's default limit for a subscriber's buffer
+ * (8 MB for a minute disconnects it), and a batch's memory bounded whatever its events' size.
+ */
+const MAX_BATCH_CHARS = 256 * 1024;
+
 interface PendingPublish {
   event: OutgoingEvent;
   publishedAt: number;
@@ -148,10 +157,7 @@ export class RedisTransport implements Transport {
     }));
   }
 
-  /**
-   * Queues a call for this turn's script call of its topic. It fails once the deadline passes
-   * without an answer, although Redis may still store it later: what an Idempotency-Key is for.
-   */
+  /** Queues a call for this turn's script call of its topic. */
   private enqueue(
     topic: string,
     event: OutgoingEvent,
@@ -160,7 +166,7 @@ export class RedisTransport implements Transport {
     keepMs: number,
     fingerprint: string,
   ): Promise<PublishReply> {
-    const answer = new Promise<PublishReply>((resolve, reject) => {
+    return new Promise<PublishReply>((resolve, reject) => {
       let queue = this.pending.get(topic);
       if (!queue) {
         queue = [];
@@ -171,7 +177,6 @@ export class RedisTransport implements Transport {
       }
       queue.push({ event, publishedAt, record, keepMs, fingerprint, resolve, reject });
     });
-    return withDeadline(answer, this.options.commandTimeoutMs, `a publish to ${topic}`);
   }
 
   /** The batch script as the command for `size` events (see the constructor). */
@@ -191,8 +196,8 @@ export class RedisTransport implements Transport {
     const pending = this.pending;
     this.pending = new Map();
     for (const [topic, queue] of pending) {
-      for (let from = 0; from < queue.length; from += MAX_BATCH) {
-        this.send(topic, queue.slice(from, from + MAX_BATCH));
+      for (const batch of batches(queue)) {
+        this.send(topic, batch);
       }
     }
   }
@@ -223,11 +228,20 @@ export class RedisTransport implements Transport {
       }
       args.push(this.historySize);
       for (const { event, publishedAt, keepMs, fingerprint } of batch) {
-        args.push(event.data, event.type ?? '', publishedAt, keepMs, fingerprint);
+        args.push(
+          event.data,
+          event.type ?? '',
+          publishedAt,
+          keepMs,
+          fingerprint,
+          event.data.length,
+        );
       }
       replies = this.batchCommand(batch.length)(...args);
     }
-    replies.then(
+    // One deadline for the batch, as it has one answer. Its calls fail once it passes, although
+    // Redis may still store them later: what an Idempotency-Key is for.
+    withDeadline(replies, this.options.commandTimeoutMs, `a publish to ${topic}`).then(
       (stored) => batch.forEach(({ resolve }, i) => resolve(parsePublishReply(stored[i]))),
       (err: unknown) => batch.forEach(({ reject }) => reject(err)),
     );
@@ -253,8 +267,8 @@ export class RedisTransport implements Transport {
   }
 
   private onMessage(topic: string, message: string): void {
-    const event = parseEnvelope(topic, message);
-    if (!event) {
+    const events = parseEnvelope(topic, message);
+    if (!events) {
       // Another version or a stranger on our channel: never thrown in the listener.
       if (!this.malformedLogged) {
         this.malformedLogged = true;
@@ -262,6 +276,29 @@ export class RedisTransport implements Transport {
       }
       return;
     }
-    this.feeds.deliver(event);
+    for (const event of events) {
+      this.feeds.deliver(event);
+    }
   }
+}
+
+/** A topic's publishes of a turn cut into script calls, in order, within both bounds. */
+export function batches<T extends { event: OutgoingEvent }>(queue: T[]): T[][] {
+  const out: T[][] = [];
+  let batch: T[] = [];
+  let chars = 0;
+  for (const call of queue) {
+    const size = call.event.data.length;
+    if (batch.length === MAX_BATCH || (batch.length > 0 && chars + size > MAX_BATCH_CHARS)) {
+      out.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(call);
+    chars += size;
+  }
+  if (batch.length > 0) {
+    out.push(batch);
+  }
+  return out;
 }
