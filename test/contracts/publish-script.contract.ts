@@ -7,6 +7,7 @@ import {
   publishScript,
   type PublishCommand,
 } from '../../src/sse/redis/redis-scripts.js';
+import { scriptCall } from '../../src/sse/redis/script-call.js';
 import { SUBSCRIBED } from '../../src/sse/transport/transport.interface.js';
 import { testPrefix } from '../utils/redis.js';
 import { until } from '../utils/until.js';
@@ -192,6 +193,18 @@ export function describePublishScriptContract(
       expect(messages).toHaveLength(2);
       expect(await backend.command.xlen(keys.log(topic))).toBe(4);
       subscription.unsubscribe();
+    });
+
+    it('runs a script Redis does not hold yet, on the node of its first key', async () => {
+      // A script no server has seen (the comment makes it new): EVALSHA fails, EVAL runs it.
+      const lua = `-- ${prefix} ${Date.now()}\nreturn { KEYS[1], ARGV[1], redis.call('INCR', KEYS[1]) }`;
+      const call = scriptCall(backend.command, lua);
+      const counters = ['a', 'b', 'c', 'd'].map((name) => keys.log(freshTopic(name)));
+      for (const counter of counters) {
+        expect(await call([counter], ['x'])).toEqual([counter, 'x', 1]);
+        // Held now: the same call runs through EVALSHA.
+        expect(await call([counter], ['y'])).toEqual([counter, 'y', 2]);
+      }
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   type PublishReply,
 } from './redis-scripts.js';
 import { withDeadline } from './deadline.js';
+import { scriptCall } from './script-call.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import { eventFingerprint, keyDigest } from '../transport/idempotency.js';
 import { TopicFeeds, type Feed } from '../transport/topic-feeds.js';
@@ -85,6 +86,8 @@ export class RedisTransport implements Transport {
     },
   });
   private readonly redis: RedisClient & PublishCommand;
+  /** The batch script (see redis-scripts.ts), for a topic's events of a turn past the first. */
+  private readonly publishBatch: ReturnType<typeof scriptCall>;
   private readonly nextPublishId = publishIds();
   /** Publishes of this turn, by topic: each topic's go to Redis in one script call. */
   private pending = new Map<string, PendingPublish[]>();
@@ -103,17 +106,10 @@ export class RedisTransport implements Transport {
       numberOfKeys: 3,
       lua: publishScript(backend.pubsub.publishCommand),
     });
-    // The batch script, once per size: its keys are counted in the definition rather than passed
-    // first, because ioredis routes an auto-pipelined command on a cluster by its first argument,
-    // which must so be a key of the topic's slot. All up front: a pipeline ioredis has opened
-    // knows only the commands defined before it. (One script, one SHA, for every size.)
-    const batchLua = publishBatchScript(backend.pubsub.publishCommand);
-    for (let size = 2; size <= MAX_BATCH; size++) {
-      backend.command.defineCommand(`ripplePublish${size}`, {
-        numberOfKeys: size + 2,
-        lua: batchLua,
-      });
-    }
+    this.publishBatch = scriptCall(
+      backend.command,
+      publishBatchScript(backend.pubsub.publishCommand),
+    );
     this.redis = backend.command as RedisClient & PublishCommand;
   }
 
@@ -179,19 +175,6 @@ export class RedisTransport implements Transport {
     });
   }
 
-  /** The batch script as the command for `size` events (see the constructor). */
-  private batchCommand(size: number): (...args: (string | number)[]) => Promise<string[]> {
-    const command = (this.backend.command as unknown as Record<string, unknown>)[
-      `ripplePublish${size}`
-    ];
-    if (typeof command !== 'function') {
-      throw new Error(`No publish command for ${size} events`);
-    }
-    return (command as (...args: (string | number)[]) => Promise<string[]>).bind(
-      this.backend.command,
-    );
-  }
-
   private flush(): void {
     const pending = this.pending;
     this.pending = new Map();
@@ -222,12 +205,10 @@ export class RedisTransport implements Transport {
         )
         .then((reply) => [reply]);
     } else {
-      const args: (string | number)[] = [log, live];
-      for (const { record } of batch) {
-        args.push(record);
-      }
-      args.push(this.historySize);
-      for (const { event, publishedAt, keepMs, fingerprint } of batch) {
+      const keys: string[] = [log, live];
+      const args: (string | number)[] = [this.historySize];
+      for (const { event, publishedAt, record, keepMs, fingerprint } of batch) {
+        keys.push(record);
         args.push(
           event.data,
           event.type ?? '',
@@ -237,7 +218,7 @@ export class RedisTransport implements Transport {
           event.data.length,
         );
       }
-      replies = this.batchCommand(batch.length)(...args);
+      replies = this.publishBatch<string[]>(keys, args);
     }
     // One deadline for the batch, as it has one answer. Its calls fail once it passes, although
     // Redis may still store them later: what an Idempotency-Key is for.
