@@ -79,24 +79,41 @@ return id
 
 /**
  * The publish script for several events of one topic at once, in one atomic step and in order:
- * KEYS[1] the stream, KEYS[2] the channel, KEYS[3..] one call's record per event; ARGV: max length,
- * then per event data, type, publishedAt, how long its record is kept, its fingerprint ('' for
- * none) and its data's length in UTF-16 code units. Answers, in order, what the single script
- * answers for each.
+ * KEYS[1] the stream, KEYS[2] the channel, KEYS[3] the record of this script call (its publish id),
+ * KEYS[4..] the records of its calls under an Idempotency-Key, in order; ARGV: max length, how long
+ * the call's record is kept (ms), then per event data, type, publishedAt, how long its own record is
+ * kept, its fingerprint ('' for a call without a key, which has no record of its own) and its data's
+ * length in UTF-16 code units. Answers, in order, what the single script answers for each.
+ *
+ * A client sends a script call again whole, so one record, holding its answers, makes it store its
+ * events once: one GET and SET per call rather than per event, so that an event without a key
+ * costs Redis one XADD. A call under a key still finds its own record, written by any earlier call.
  *
  * It publishes the events it stored as one message, so that every instance receives and decodes
  * them at once (envelope.ts): the version 2 envelope when it stored several, version 1 when it
- * stored one (a call sent again stores none of those it stored before, and publishes nothing).
+ * stored one.
  */
 export const publishBatchScript = (publishCommand: PubSub['publishCommand']): string => `
 ${STORE_ONE}
-local ids, parts, count = {}, { '2\\n', '', '\\n' }, 0
+local done = redis.call('GET', KEYS[3])
+if done then
+  local answers = {}
+  for answer in string.gmatch(done, '[^\\n]+') do
+    answers[#answers + 1] = answer
+  end
+  return answers
+end
+local ids, parts, count, keyed = {}, { '2\\n', '', '\\n' }, 0, 3
 local id, type, at, data
-for i = 3, #KEYS do
-  local a = 6 * (i - 3) + 2
-  local new
+for a = 3, #ARGV, 6 do
+  local new, fingerprint = true, ARGV[a + 4]
   data, type, at = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  id, new = storeOne(KEYS[i], data, type, at, ARGV[a + 3], ARGV[a + 4])
+  if fingerprint == '' then
+    id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+  else
+    keyed = keyed + 1
+    id, new = storeOne(KEYS[keyed], data, type, at, ARGV[a + 3], fingerprint)
+  end
   ids[#ids + 1] = id
   if new then
     count = count + 1
@@ -112,6 +129,7 @@ for i = 3, #KEYS do
     parts[n + 9] = data
   end
 end
+redis.call('SET', KEYS[3], table.concat(ids, '\\n'), 'PX', ARGV[2])
 if count == 1 then
   id, type, at, data = parts[4], parts[6], parts[8], parts[12]
   redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})

@@ -30,7 +30,8 @@ import {
  * must outlast ioredis's retries of a command whose answer was lost: on one Redis, one resend once
  * reconnected (the command connection gives up after one retry); on a cluster, up to 16
  * redirections, each after a 100 ms delay and a refresh of the slot map (1 s at most), so under
- * 20 s. A minute is a wide margin, at about 180 bytes in Redis per publish of the last minute.
+ * 20 s. A minute is a wide margin, at about 180 bytes in Redis per script call of the last minute
+ * (the publishes of a topic's batch share one record).
  */
 const KEEP_PUBLISHED_MS = 60_000;
 
@@ -49,8 +50,11 @@ const MAX_BATCH_CHARS = 256 * 1024;
 interface PendingPublish {
   event: OutgoingEvent;
   publishedAt: number;
-  /** The key of this call's record (its publish id, or its caller's Idempotency-Key). */
-  record: string;
+  /**
+   * The key of this call's record: its caller's Idempotency-Key's; for a call without one, its
+   * publish id's, made only when it goes alone (a batch has one record, see send).
+   */
+  record?: string;
   /** How long Redis keeps the record, in ms. */
   keepMs: number;
   /** The call's fingerprint under an Idempotency-Key; '' otherwise. */
@@ -123,9 +127,7 @@ export class RedisTransport implements Transport {
    */
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent> {
     const publishedAt = Date.now();
-    // One id per call, however often ioredis sends it: the script stores and publishes it once.
-    const record = this.keys.published(topic, this.nextPublishId());
-    return this.enqueue(topic, event, publishedAt, record, KEEP_PUBLISHED_MS, '').then(
+    return this.enqueue(topic, event, publishedAt, undefined, KEEP_PUBLISHED_MS, '').then(
       ({ id }) => ({ topic, id, type: event.type, data: event.data, publishedAt }),
     );
   }
@@ -158,7 +160,7 @@ export class RedisTransport implements Transport {
     topic: string,
     event: OutgoingEvent,
     publishedAt: number,
-    record: string,
+    record: string | undefined,
     keepMs: number,
     fingerprint: string,
   ): Promise<PublishReply> {
@@ -195,7 +197,8 @@ export class RedisTransport implements Transport {
         .ripplePublish(
           log,
           live,
-          record,
+          // One id per call, however often ioredis sends it: the script stores it once.
+          record ?? this.keys.published(topic, this.nextPublishId()),
           this.historySize,
           event.data,
           event.type ?? '',
@@ -205,10 +208,13 @@ export class RedisTransport implements Transport {
         )
         .then((reply) => [reply]);
     } else {
-      const keys: string[] = [log, live];
-      const args: (string | number)[] = [this.historySize];
+      // One id per script call, however often ioredis sends it: the script stores its events once.
+      const keys: string[] = [log, live, this.keys.published(topic, this.nextPublishId())];
+      const args: (string | number)[] = [this.historySize, KEEP_PUBLISHED_MS];
       for (const { event, publishedAt, record, keepMs, fingerprint } of batch) {
-        keys.push(record);
+        if (record !== undefined) {
+          keys.push(record);
+        }
         args.push(
           event.data,
           event.type ?? '',
