@@ -7,6 +7,7 @@ import {
   publishScript,
   type PublishCommand,
 } from '../../src/sse/redis/redis-scripts.js';
+import { scriptCall } from '../../src/sse/redis/script-call.js';
 import { SUBSCRIBED } from '../../src/sse/transport/transport.interface.js';
 import { testPrefix } from '../utils/redis.js';
 import { until } from '../utils/until.js';
@@ -56,9 +57,6 @@ export function describePublishScriptContract(
         numberOfKeys: 3,
         lua: publishScript(backend.pubsub.publishCommand),
       });
-      backend.command.defineCommand('ripplePublishBatch', {
-        lua: publishBatchScript(backend.pubsub.publishCommand),
-      });
       redis = backend.command as RedisClient & PublishCommand;
       expect(await backend.whenReady(5000)).toBe(true);
     });
@@ -96,8 +94,8 @@ export function describePublishScriptContract(
 
       // A second "a" would come before "b": one connection, in the order Redis ran them.
       await until(() => messages.length >= 2, 'the two messages');
-      const events = messages.map((message) => parseEnvelope(topic, message));
-      expect(events.map((event) => [event?.id, event?.data])).toEqual([
+      const events = messages.flatMap((message) => parseEnvelope(topic, message) ?? []);
+      expect(events.map((event) => [event.id, event.data])).toEqual([
         [first, '"a"'],
         [other, '"b"'],
       ]);
@@ -144,46 +142,75 @@ export function describePublishScriptContract(
     it('stores a batch of calls in order, once each, however often it runs', async () => {
       const topic = freshTopic('batch');
       const { messages, subscription } = await listen(topic);
-      // Defined without a key count, which the call gives first (Ripple defines one per size).
-      const batchCommand = redis as unknown as {
-        ripplePublishBatch(numberOfKeys: number, ...args: (string | number)[]): Promise<string[]>;
-      };
-      const batch = (calls: [string, string][]) =>
-        batchCommand.ripplePublishBatch(
-          calls.length + 2,
-          keys.log(topic),
-          keys.live(topic),
-          ...calls.map(([publishId]) => keys.published(topic, publishId)),
-          10,
-          ...calls.flatMap(([, data]) => [data, '', Date.now(), 60_000, '']),
+      const script = scriptCall(backend.command, publishBatchScript(backend.pubsub.publishCommand));
+      const keyRecord = keys.idempotent(topic, 'k1');
+      /** One script call, `callId` its publish id; a call given a key has a record of its own. */
+      const batch = (callId: string, calls: [data: string, keyed?: boolean][]) =>
+        script<string[]>(
+          [
+            keys.log(topic),
+            keys.live(topic),
+            keys.published(topic, callId),
+            ...calls.filter(([, keyed]) => keyed).map(() => keyRecord),
+          ],
+          [
+            10,
+            60_000,
+            ...calls.flatMap(([data, keyed]) => [
+              data,
+              '',
+              Date.now(),
+              600_000,
+              keyed ? `fp-${data}` : '',
+              data.length,
+            ]),
+          ],
         );
 
-      const first = await batch([
-        ['b-1', '"a"'],
-        ['b-2', '"b"'],
-        ['b-3', '"c"'],
-      ]);
+      // Data of any characters: a newline, and one outside the BMP (two UTF-16 units, 4 bytes).
+      const calls: [string, boolean?][] = [['"a"'], ['{\n"b": "😀"}'], ['"c"', true]];
+      const first = await batch('c-1', calls);
       expect(first).toHaveLength(3);
       expect(new Set(first).size).toBe(3);
-      // Sent again, with one call more: the three answer their ids, only the new one is stored.
-      const again = await batch([
-        ['b-1', '"a"'],
-        ['b-2', '"b"'],
-        ['b-3', '"c"'],
-        ['b-4', '"d"'],
-      ]);
-      expect(again.slice(0, 3)).toEqual(first);
+      // The same script call again, as ioredis resends it: the same answers, nothing stored.
+      expect(await batch('c-1', calls)).toEqual(first);
+      // Another call: its key's event was stored, so only the new event is.
+      const [d, replayed] = await batch('c-2', [['"d"'], ['"c"', true]]);
+      expect(replayed).toBe(`${first[2]} fp-"c"`);
+      // Nothing new: nothing published.
+      expect(await batch('c-3', [['"x"', true]])).toEqual([`${first[2]} fp-"c"`]);
 
-      await until(() => messages.length >= 4, 'the four messages');
-      const events = messages.map((message) => parseEnvelope(topic, message));
-      expect(events.map((event) => [event?.id, event?.data])).toEqual([
+      // One message per call that stored something: the three at once, then the one new event
+      // alone in the single event's envelope, which instances of an older version read too.
+      await until(() => messages.length >= 2, 'the two messages');
+      expect(messages[0].startsWith('2\n3\n')).toBe(true);
+      expect(messages[1].startsWith('1\n')).toBe(true);
+      const events = messages.flatMap((message) => parseEnvelope(topic, message) ?? []);
+      expect(events.map((event) => [event.id, event.data])).toEqual([
         [first[0], '"a"'],
-        [first[1], '"b"'],
+        [first[1], '{\n"b": "😀"}'],
         [first[2], '"c"'],
-        [again[3], '"d"'],
+        [d, '"d"'],
       ]);
+      expect(messages).toHaveLength(2);
       expect(await backend.command.xlen(keys.log(topic))).toBe(4);
+      // The call's record is kept for the time it was given.
+      const ttl = await backend.command.pttl(keys.published(topic, 'c-1'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
       subscription.unsubscribe();
+    });
+
+    it('runs a script Redis does not hold yet, on the node of its first key', async () => {
+      // A script no server has seen (the comment makes it new): EVALSHA fails, EVAL runs it.
+      const lua = `-- ${prefix} ${Date.now()}\nreturn { KEYS[1], ARGV[1], redis.call('INCR', KEYS[1]) }`;
+      const call = scriptCall(backend.command, lua);
+      const counters = ['a', 'b', 'c', 'd'].map((name) => keys.log(freshTopic(name)));
+      for (const counter of counters) {
+        expect(await call([counter], ['x'])).toEqual([counter, 'x', 1]);
+        // Held now: the same call runs through EVALSHA.
+        expect(await call([counter], ['y'])).toEqual([counter, 'y', 2]);
+      }
     });
   });
 }

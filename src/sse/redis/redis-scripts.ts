@@ -27,9 +27,12 @@ import type { PubSub } from './pubsub.interface.js';
  * (unpack's limit is far above): one XRANGE and XDEL per publish were two thirds of the
  * script's time in Redis. History so holds between the bound and a sixteenth more.
  */
-/** Stores and publishes one event unless its call's record names it already; Lua shared by both. */
-const publishOne = (publishCommand: PubSub['publishCommand']): string => `
-local function publishOne(record, data, type, at, keep, fingerprint)
+/**
+ * Stores one event unless its call's record names it already; Lua shared by both scripts. Answers
+ * the id, and whether it stored it (then the caller publishes it).
+ */
+const STORE_ONE = `
+local function storeOne(record, data, type, at, keep, fingerprint)
   local stored = redis.call('GET', record)
   if stored then
     return stored, false
@@ -40,10 +43,12 @@ local function publishOne(record, data, type, at, keep, fingerprint)
     value = id .. ' ' .. fingerprint
   end
   redis.call('SET', record, value, 'PX', keep)
-  redis.call('${publishCommand}', KEYS[2], '1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data)
   return id, true
 end
 `;
+
+/** The version 1 envelope of one event (envelope.ts). */
+const ENVELOPE_ONE = `'1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. data`;
 
 const TRIM = `
 local max = tonumber(ARGV[1])
@@ -62,9 +67,11 @@ end
 `;
 
 export const publishScript = (publishCommand: PubSub['publishCommand']): string => `
-${publishOne(publishCommand)}
-local id, added = publishOne(KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] or '')
+${STORE_ONE}
+local data, type, at = ARGV[2], ARGV[3], ARGV[4]
+local id, added = storeOne(KEYS[3], data, type, at, ARGV[5], ARGV[6] or '')
 if added then
+  redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})
 ${TRIM}
 end
 return id
@@ -72,20 +79,65 @@ return id
 
 /**
  * The publish script for several events of one topic at once, in one atomic step and in order:
- * KEYS[1] the stream, KEYS[2] the channel, KEYS[3..] one call's record per event; ARGV: max length,
- * then per event data, type, publishedAt, how long its record is kept and its fingerprint ('' for
- * none). Answers, in order, what the single script answers for each.
+ * KEYS[1] the stream, KEYS[2] the channel, KEYS[3] the record of this script call (its publish id),
+ * KEYS[4..] the records of its calls under an Idempotency-Key, in order; ARGV: max length, how long
+ * the call's record is kept (ms), then per event data, type, publishedAt, how long its own record is
+ * kept, its fingerprint ('' for a call without a key, which has no record of its own) and its data's
+ * length in UTF-16 code units. Answers, in order, what the single script answers for each.
+ *
+ * A client sends a script call again whole, so one record, holding its answers, makes it store its
+ * events once: one GET and SET per call rather than per event, so that an event without a key
+ * costs Redis one XADD. A call under a key still finds its own record, written by any earlier call.
+ *
+ * It publishes the events it stored as one message, so that every instance receives and decodes
+ * them at once (envelope.ts): the version 2 envelope when it stored several, version 1 when it
+ * stored one.
  */
 export const publishBatchScript = (publishCommand: PubSub['publishCommand']): string => `
-${publishOne(publishCommand)}
-local ids, added = {}, false
-for i = 3, #KEYS do
-  local a = 5 * (i - 3) + 2
-  local id, new = publishOne(KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
-  ids[#ids + 1] = id
-  added = added or new
+${STORE_ONE}
+local done = redis.call('GET', KEYS[3])
+if done then
+  local answers = {}
+  for answer in string.gmatch(done, '[^\\n]+') do
+    answers[#answers + 1] = answer
+  end
+  return answers
 end
-if added then
+local ids, parts, count, keyed = {}, { '2\\n', '', '\\n' }, 0, 3
+local id, type, at, data
+for a = 3, #ARGV, 6 do
+  local new, fingerprint = true, ARGV[a + 4]
+  data, type, at = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+  if fingerprint == '' then
+    id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+  else
+    keyed = keyed + 1
+    id, new = storeOne(KEYS[keyed], data, type, at, ARGV[a + 3], fingerprint)
+  end
+  ids[#ids + 1] = id
+  if new then
+    count = count + 1
+    local n = #parts
+    parts[n + 1] = id
+    parts[n + 2] = '\\n'
+    parts[n + 3] = type
+    parts[n + 4] = '\\n'
+    parts[n + 5] = at
+    parts[n + 6] = '\\n'
+    parts[n + 7] = ARGV[a + 5]
+    parts[n + 8] = '\\n'
+    parts[n + 9] = data
+  end
+end
+redis.call('SET', KEYS[3], table.concat(ids, '\\n'), 'PX', ARGV[2])
+if count == 1 then
+  id, type, at, data = parts[4], parts[6], parts[8], parts[12]
+  redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})
+elseif count > 1 then
+  parts[2] = count
+  redis.call('${publishCommand}', KEYS[2], table.concat(parts))
+end
+if count > 0 then
 ${TRIM}
 end
 return ids

@@ -13,6 +13,7 @@ import {
   type PublishReply,
 } from './redis-scripts.js';
 import { withDeadline } from './deadline.js';
+import { scriptCall } from './script-call.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
 import { eventFingerprint, keyDigest } from '../transport/idempotency.js';
 import { TopicFeeds, type Feed } from '../transport/topic-feeds.js';
@@ -29,18 +30,31 @@ import {
  * must outlast ioredis's retries of a command whose answer was lost: on one Redis, one resend once
  * reconnected (the command connection gives up after one retry); on a cluster, up to 16
  * redirections, each after a 100 ms delay and a refresh of the slot map (1 s at most), so under
- * 20 s. A minute is a wide margin, at about 180 bytes in Redis per publish of the last minute.
+ * 20 s. A minute is a wide margin, at about 180 bytes in Redis per script call of the last minute
+ * (the publishes of a topic's batch share one record).
  */
 const KEEP_PUBLISHED_MS = 60_000;
 
 /** The most events one script call stores; a longer run of a topic's publishes takes several. */
 const MAX_BATCH = 256;
 
+/**
+ * The most data, in characters (up to 3 bytes each in UTF-8), one script call takes beyond its
+ * first event: its events reach every instance as one channel message, which Redis holds whole in
+ * each subscriber's output buffer, and which each instance reads into one string. 256 Ki
+ * characters keep that under 1 MB, far below Redis's default limit for a subscriber's buffer
+ * (8 MB for a minute disconnects it), and a batch's memory bounded whatever its events' size.
+ */
+const MAX_BATCH_CHARS = 256 * 1024;
+
 interface PendingPublish {
   event: OutgoingEvent;
   publishedAt: number;
-  /** The key of this call's record (its publish id, or its caller's Idempotency-Key). */
-  record: string;
+  /**
+   * The key of this call's record: its caller's Idempotency-Key's; for a call without one, its
+   * publish id's, made only when it goes alone (a batch has one record, see send).
+   */
+  record?: string;
   /** How long Redis keeps the record, in ms. */
   keepMs: number;
   /** The call's fingerprint under an Idempotency-Key; '' otherwise. */
@@ -76,6 +90,8 @@ export class RedisTransport implements Transport {
     },
   });
   private readonly redis: RedisClient & PublishCommand;
+  /** The batch script (see redis-scripts.ts), for a topic's events of a turn past the first. */
+  private readonly publishBatch: ReturnType<typeof scriptCall>;
   private readonly nextPublishId = publishIds();
   /** Publishes of this turn, by topic: each topic's go to Redis in one script call. */
   private pending = new Map<string, PendingPublish[]>();
@@ -94,17 +110,10 @@ export class RedisTransport implements Transport {
       numberOfKeys: 3,
       lua: publishScript(backend.pubsub.publishCommand),
     });
-    // The batch script, once per size: its keys are counted in the definition rather than passed
-    // first, because ioredis routes an auto-pipelined command on a cluster by its first argument,
-    // which must so be a key of the topic's slot. All up front: a pipeline ioredis has opened
-    // knows only the commands defined before it. (One script, one SHA, for every size.)
-    const batchLua = publishBatchScript(backend.pubsub.publishCommand);
-    for (let size = 2; size <= MAX_BATCH; size++) {
-      backend.command.defineCommand(`ripplePublish${size}`, {
-        numberOfKeys: size + 2,
-        lua: batchLua,
-      });
-    }
+    this.publishBatch = scriptCall(
+      backend.command,
+      publishBatchScript(backend.pubsub.publishCommand),
+    );
     this.redis = backend.command as RedisClient & PublishCommand;
   }
 
@@ -118,9 +127,7 @@ export class RedisTransport implements Transport {
    */
   publish(topic: string, event: OutgoingEvent): Promise<TopicEvent> {
     const publishedAt = Date.now();
-    // One id per call, however often ioredis sends it: the script stores and publishes it once.
-    const record = this.keys.published(topic, this.nextPublishId());
-    return this.enqueue(topic, event, publishedAt, record, KEEP_PUBLISHED_MS, '').then(
+    return this.enqueue(topic, event, publishedAt, undefined, KEEP_PUBLISHED_MS, '').then(
       ({ id }) => ({ topic, id, type: event.type, data: event.data, publishedAt }),
     );
   }
@@ -148,19 +155,16 @@ export class RedisTransport implements Transport {
     }));
   }
 
-  /**
-   * Queues a call for this turn's script call of its topic. It fails once the deadline passes
-   * without an answer, although Redis may still store it later: what an Idempotency-Key is for.
-   */
+  /** Queues a call for this turn's script call of its topic. */
   private enqueue(
     topic: string,
     event: OutgoingEvent,
     publishedAt: number,
-    record: string,
+    record: string | undefined,
     keepMs: number,
     fingerprint: string,
   ): Promise<PublishReply> {
-    const answer = new Promise<PublishReply>((resolve, reject) => {
+    return new Promise<PublishReply>((resolve, reject) => {
       let queue = this.pending.get(topic);
       if (!queue) {
         queue = [];
@@ -171,28 +175,14 @@ export class RedisTransport implements Transport {
       }
       queue.push({ event, publishedAt, record, keepMs, fingerprint, resolve, reject });
     });
-    return withDeadline(answer, this.options.commandTimeoutMs, `a publish to ${topic}`);
-  }
-
-  /** The batch script as the command for `size` events (see the constructor). */
-  private batchCommand(size: number): (...args: (string | number)[]) => Promise<string[]> {
-    const command = (this.backend.command as unknown as Record<string, unknown>)[
-      `ripplePublish${size}`
-    ];
-    if (typeof command !== 'function') {
-      throw new Error(`No publish command for ${size} events`);
-    }
-    return (command as (...args: (string | number)[]) => Promise<string[]>).bind(
-      this.backend.command,
-    );
   }
 
   private flush(): void {
     const pending = this.pending;
     this.pending = new Map();
     for (const [topic, queue] of pending) {
-      for (let from = 0; from < queue.length; from += MAX_BATCH) {
-        this.send(topic, queue.slice(from, from + MAX_BATCH));
+      for (const batch of batches(queue)) {
+        this.send(topic, batch);
       }
     }
   }
@@ -207,7 +197,8 @@ export class RedisTransport implements Transport {
         .ripplePublish(
           log,
           live,
-          record,
+          // One id per call, however often ioredis sends it: the script stores it once.
+          record ?? this.keys.published(topic, this.nextPublishId()),
           this.historySize,
           event.data,
           event.type ?? '',
@@ -217,17 +208,27 @@ export class RedisTransport implements Transport {
         )
         .then((reply) => [reply]);
     } else {
-      const args: (string | number)[] = [log, live];
-      for (const { record } of batch) {
-        args.push(record);
+      // One id per script call, however often ioredis sends it: the script stores its events once.
+      const keys: string[] = [log, live, this.keys.published(topic, this.nextPublishId())];
+      const args: (string | number)[] = [this.historySize, KEEP_PUBLISHED_MS];
+      for (const { event, publishedAt, record, keepMs, fingerprint } of batch) {
+        if (record !== undefined) {
+          keys.push(record);
+        }
+        args.push(
+          event.data,
+          event.type ?? '',
+          publishedAt,
+          keepMs,
+          fingerprint,
+          event.data.length,
+        );
       }
-      args.push(this.historySize);
-      for (const { event, publishedAt, keepMs, fingerprint } of batch) {
-        args.push(event.data, event.type ?? '', publishedAt, keepMs, fingerprint);
-      }
-      replies = this.batchCommand(batch.length)(...args);
+      replies = this.publishBatch<string[]>(keys, args);
     }
-    replies.then(
+    // One deadline for the batch, as it has one answer. Its calls fail once it passes, although
+    // Redis may still store them later: what an Idempotency-Key is for.
+    withDeadline(replies, this.options.commandTimeoutMs, `a publish to ${topic}`).then(
       (stored) => batch.forEach(({ resolve }, i) => resolve(parsePublishReply(stored[i]))),
       (err: unknown) => batch.forEach(({ reject }) => reject(err)),
     );
@@ -253,8 +254,8 @@ export class RedisTransport implements Transport {
   }
 
   private onMessage(topic: string, message: string): void {
-    const event = parseEnvelope(topic, message);
-    if (!event) {
+    const events = parseEnvelope(topic, message);
+    if (!events) {
       // Another version or a stranger on our channel: never thrown in the listener.
       if (!this.malformedLogged) {
         this.malformedLogged = true;
@@ -262,6 +263,29 @@ export class RedisTransport implements Transport {
       }
       return;
     }
-    this.feeds.deliver(event);
+    for (const event of events) {
+      this.feeds.deliver(event);
+    }
   }
+}
+
+/** A topic's publishes of a turn cut into script calls, in order, within both bounds. */
+export function batches<T extends { event: OutgoingEvent }>(queue: T[]): T[][] {
+  const out: T[][] = [];
+  let batch: T[] = [];
+  let chars = 0;
+  for (const call of queue) {
+    const size = call.event.data.length;
+    if (batch.length === MAX_BATCH || (batch.length > 0 && chars + size > MAX_BATCH_CHARS)) {
+      out.push(batch);
+      batch = [];
+      chars = 0;
+    }
+    batch.push(call);
+    chars += size;
+  }
+  if (batch.length > 0) {
+    out.push(batch);
+  }
+  return out;
 }
