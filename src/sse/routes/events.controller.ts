@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Headers,
   HttpCode,
   HttpStatus,
@@ -16,15 +17,16 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { PublishGuard } from '../auth/publish.guard.js';
+import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
 import { TokenExpiryInterceptor } from '../auth/token-expiry.interceptor.js';
+import { TokenService } from '../auth/token.service.js';
 import { SseHub, type PublishedEvent } from '../sse-hub.service.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
-import { BODY_NOT_JSON } from '../sse.messages.js';
+import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
 import { isJsonMediaType } from '../validation/json-media-type.js';
-import { checkPublishBody } from '../validation/request-checks.js';
+import { checkBatchBody, checkPublishBody } from '../validation/request-checks.js';
 import { RippleSse } from '../writer/ripple-sse.decorator.js';
 import { ENVELOPE_BYTES, readPublishBody } from './publish-body.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
@@ -39,7 +41,8 @@ export class EventsController {
 
   constructor(
     private readonly hub: SseHub,
-    @Inject(SSE_OPTIONS) options: ResolvedSseOptions,
+    private readonly tokens: TokenService,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
     this.bodyLimit = options.maxPayloadBytes + ENVELOPE_BYTES;
   }
@@ -78,11 +81,9 @@ export class EventsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<PublishedEvent> {
-    // Before the body is read: another media type's body is not worth reading.
-    if (!isJsonMediaType(contentType)) {
-      throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
-    }
-    const { data, type } = checkPublishBody(await readPublishBody(request, this.bodyLimit));
+    const { data, type } = checkPublishBody(
+      await readJsonBody(request, contentType, this.bodyLimit),
+    );
     const published = await this.hub.publish(topic, data, { type, idempotencyKey });
     // A retry gets the first answer; the header says that this one stored nothing.
     if (published.replayed) {
@@ -90,4 +91,43 @@ export class EventsController {
     }
     return { topic: published.topic, id: published.id };
   }
+
+  /**
+   * `POST /<path>` with `{"events": [{"topic", "data", "type"?}, ...]}`: several events, possibly
+   * to several topics, in one request, answered `{"events": [{"topic", "id"}, ...]}` in their
+   * order. All or nothing: every event is checked (and granted) before any is published.
+   */
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @UseGuards(PublishGuard)
+  async publishBatch(
+    @Req() request: Request,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<{ events: PublishedEvent[] }> {
+    // A key per batch could not say which of its events a retry would repeat.
+    if (idempotencyKey !== undefined) {
+      throw new BadRequestException(BATCH_IDEMPOTENCY_KEY());
+    }
+    const body = await readJsonBody(request, contentType, this.options.maxBatchBytes);
+    const events = checkBatchBody(body, this.options.maxBatchEvents);
+    checkBatchGrant(
+      request,
+      events.map((event) => event.topic),
+      this.tokens.keyConfigured,
+    );
+    return { events: await this.hub.publishMany(events) };
+  }
+}
+
+/** A publish's body: JSON only, checked before it is read (another media type is not worth it). */
+function readJsonBody(
+  request: Request,
+  contentType: string | undefined,
+  limit: number,
+): Promise<unknown> {
+  if (!isJsonMediaType(contentType)) {
+    throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
+  }
+  return readPublishBody(request, limit);
 }
