@@ -90,7 +90,15 @@ const MODES = {
       C: { clients: 200, rate: 100, burst: 10 },
       D: { clients: 1000 },
       E: { fast: 10, slow: 2, rate: 1000, payloadBytes: 2048, windowMs: 1500 },
-      F: { subscribers: 4, httpConnections: 32, httpMs: 1000, tightMs: 500, inflight: 64 },
+      F: {
+        subscribers: 4,
+        httpConnections: 32,
+        httpMs: 1000,
+        tightMs: 500,
+        inflight: 64,
+        batch: 100,
+        batchConnections: 4,
+      },
       G: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 1000, inflight: 64 },
       // prettier-ignore
       H: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 400, inflight: 64, masters: 3, topicsPerMaster: 1, windowMs: 800 },
@@ -114,7 +122,15 @@ const MODES = {
       C: { clients: 1000, rate: 100, burst: 10 },
       D: { clients: 5000 },
       E: { fast: 20, slow: 4, rate: 1000, payloadBytes: 2048, windowMs: 6000 },
-      F: { subscribers: 4, httpConnections: 32, httpMs: 3000, tightMs: 2000, inflight: 64 },
+      F: {
+        subscribers: 4,
+        httpConnections: 32,
+        httpMs: 3000,
+        tightMs: 2000,
+        inflight: 64,
+        batch: 100,
+        batchConnections: 4,
+      },
       G: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64 },
       // prettier-ignore
       H: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 2000, inflight: 64, masters: 3, topicsPerMaster: 2, windowMs: 3000 },
