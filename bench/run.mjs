@@ -98,6 +98,7 @@ const MODES = {
         inflight: 64,
         batch: 100,
         batchConnections: 4,
+        batchMs: 500,
       },
       G: { clients: 100, rate: 50, tputSubscribers: 2, tputMs: 1000, inflight: 64 },
       // prettier-ignore
@@ -130,6 +131,7 @@ const MODES = {
         inflight: 64,
         batch: 100,
         batchConnections: 4,
+        batchMs: 1000,
       },
       G: { clients: 400, rate: 50, tputSubscribers: 2, tputMs: 3000, inflight: 64 },
       // prettier-ignore

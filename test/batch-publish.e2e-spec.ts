@@ -79,6 +79,27 @@ for (const [name, describeOn, env] of backends) {
       expect(ofB.map((f) => [f.data, f.lastEventId])).toEqual([['"x"', `batch-b=${b1.id}`]]);
     });
 
+    it('answers single and batch publishes as JSON, in one piece, with no ETag', async () => {
+      for (const [path, body] of [
+        ['/events/plain', { data: 1 }],
+        ['/events', { events: [{ topic: 'plain', data: 1 }] }],
+      ] as const) {
+        const res = await fetch(`${t.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(res.headers.get('etag')).toBeNull();
+        const text = await res.text();
+        expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+        expect(JSON.parse(text)).toMatchObject(
+          path === '/events' ? { events: [{ topic: 'plain' }] } : { topic: 'plain' },
+        );
+      }
+    });
+
     it.each([
       ['a bad topic name', { topic: 'a b', data: 1 }, 400, /events\[1\]: Invalid topic name/],
       ['a reserved type', { topic: 'ok', data: 1, type: 'ripple.x' }, 400, /events\[1\]: .*type/],
