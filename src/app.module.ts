@@ -31,6 +31,8 @@ import { RedisBackend, RedisClusterBackend } from './sse/redis/index.js';
         retryMs: config.retryMs,
         maxTopicsPerConnection: config.maxTopicsPerConnection,
         maxPayloadBytes: config.maxPayloadBytes,
+        maxBatchEvents: config.maxBatchEvents,
+        maxBatchBytes: config.maxBatchBytes,
         maxBufferBytes: config.maxBufferBytes,
         writeTimeoutMs: config.writeTimeoutMs,
         maxConnectionAgeMs: config.maxConnectionAgeMs,

@@ -1,15 +1,5 @@
 import { request } from 'node:http';
-import { post, startApp, type TestApp } from './utils/test-app.js';
-
-/** What every refusal must look like: a 4xx with a JSON body that names the problem. */
-function expectRefusal(res: { status: number; body: any }, status: number, words: RegExp) {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual({
-    statusCode: status,
-    error: expect.any(String),
-    message: expect.stringMatching(words),
-  });
-}
+import { expectRefusal, post, startApp, type TestApp } from './utils/test-app.js';
 
 async function get(url: string): Promise<{ status: number; body: any; type: string | null }> {
   const res = await fetch(url);

@@ -149,6 +149,8 @@ const PUBLISH_COLUMNS = [
   ['HTTP / server CPU-s', (m) => num(m.httpPerCpuS), 'httpPerCpuS'],
   ['server CPU (HTTP)', (m) => pct(m.httpServerCpuUtil)],
   ['HTTP fan-out done', (m) => pct(m.httpFanoutComplete)],
+  ['HTTP batch events/s (Ripple)', (m) => num(m.batchPerS)],
+  ['batch events / server CPU-s', (m) => num(m.batchPerCpuS)],
   ['in-process publishes/s', (m) => num(m.tightPerS), 'tightPerS'],
   ['in-process / server CPU-s', (m) => num(m.tightPerCpuS), 'tightPerCpuS'],
   ['server CPU (in process)', (m) => pct(m.tightServerCpuUtil)],
@@ -209,7 +211,7 @@ function describeConfig(s) {
     case 'slow':
       return `${c.fast} reading clients and ${c.slow} that never read; ${c.rate} events/s of ${c.payloadBytes} bytes for ${c.windowMs / 1000} s; ${reps}.`;
     case 'publish':
-      return `${c.subscribers} subscribers. HTTP: ${c.httpConnections} keep-alive connections POSTing for ${c.httpMs / 1000} s. In process: batches of ${c.inflight} publishes for ${c.tightMs / 1000} s; ${reps}.`;
+      return `${c.subscribers} subscribers. HTTP: ${c.httpConnections} keep-alive connections POSTing for ${c.httpMs / 1000} s.${c.batch ? ` Ripple's batch route: ${c.batchConnections} connections POSTing batches of ${c.batch} events for ${c.batchMs / 1000} s. ` : ''}In process: batches of ${c.inflight} publishes for ${c.tightMs / 1000} s; ${reps}.`;
     case 'redis':
       return `One Ripple on the memory transport with ${c.clients} clients at ${c.rate} events/s (the reference); then two Ripple instances (RIPPLE_TRANSPORT=redis, ${c.prefixVar ?? 'prefix'} unique to the run), both on the server CPU, the same ${c.clients} clients split between them, ${c.rate} events/s published in process on instance a (every event reaches both through Redis); then ${c.tputSubscribers} subscribers per instance and publishes kept ${c.inflight} deep for ${c.tputMs / 1000} s. Reference: ioredis PUBLISH → SUBSCRIBE in the same run; ${reps}.`;
     case 'storm':

@@ -780,6 +780,12 @@ export async function publishScenario(ctx, id, title, sc) {
         const tightWallS = (performance.now() - t0) / 1000;
         const tightSubs = mergeLoadgen(await awaitLoadgens(ctx, lgs, { lastSeq: tight.lastSeq }));
         const drainS = (performance.now() - t0) / 1000;
+        // Ripple's batch route (the baselines have none): events/s and per server CPU-second. Last,
+        // so that the backlog of its fan-out does not spill into the rounds above.
+        const batch =
+          kind === 'ripple' && sc.batch > 0
+            ? await batchRound(ctx, id, { server, lgs, poster, sc })
+            : {};
         const record = {
           httpPerS: http.accepted / (http.elapsedMs / 1000),
           httpPerCpuS: httpCpuS > 0 ? http.accepted / httpCpuS : null,
@@ -789,6 +795,7 @@ export async function publishScenario(ctx, id, title, sc) {
             ? httpSubs.delivered / (http.accepted * sc.subscribers)
             : null,
           httpP99Ms: httpSubs.hist.quantile(0.99),
+          ...batch,
           tightPerS: tight.published / (tight.elapsedMs / 1000),
           tightPerCpuS: tightCpuS > 0 ? tight.published / tightCpuS : null,
           tightServerCpuUtil: tightCpuS / tightWallS,
@@ -832,6 +839,46 @@ export async function publishScenario(ctx, id, title, sc) {
     out.servers[kind] = { reps, median: medianRecord(reps) };
   }
   return out;
+}
+
+/** F's batch round: `batchConnections` keep-alive connections POSTing batches of `batch` events. */
+async function batchRound(ctx, id, { server, lgs, poster, sc }) {
+  await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: 0, checkOrder: false })));
+  const cpu0 = cpuSeconds(server.pid);
+  const t0 = performance.now();
+  const got = await poster.request(
+    'run',
+    {
+      host: '127.0.0.1',
+      port: server.port,
+      topic: TOPIC,
+      connections: sc.batchConnections,
+      durationMs: sc.batchMs,
+      batch: sc.batch,
+    },
+    sc.batchMs + 60_000,
+  );
+  const cpuS = cpuSeconds(server.pid) - cpu0;
+  const wallS = (performance.now() - t0) / 1000;
+  const subs = mergeLoadgen(
+    await awaitLoadgens(ctx, lgs, {
+      expectDelivered: (got.accepted * sc.subscribers) / lgs.length,
+    }),
+  );
+  if (got.accepted === 0 || got.rejected > 0)
+    ctx.fail(
+      `${id}/ripple: batch publishes: ${got.accepted} events accepted, ${got.rejected} refused: ${got.firstError}`,
+    );
+  const record = {
+    batchPerS: got.accepted / (got.elapsedMs / 1000),
+    batchPerCpuS: cpuS > 0 ? got.accepted / cpuS : null,
+    batchServerCpuUtil: cpuS / wallS,
+    batchFanoutComplete: got.accepted ? subs.delivered / (got.accepted * sc.subscribers) : null,
+  };
+  ctx.progress(
+    `${id} ripple batch of ${sc.batch}: ${Math.round(record.batchPerS)} events/s (${Math.round(record.batchPerCpuS)}/cpu-s), fan-out ${(record.batchFanoutComplete * 100).toFixed(0)}%`,
+  );
+  return record;
 }
 
 // ---------------------------------------------------------------------------------------------

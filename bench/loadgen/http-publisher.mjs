@@ -1,9 +1,11 @@
 /**
  * The HTTP publisher of scenario F: `connections` keep-alive connections, each sending
  * POST /events/<topic> {"data": <bench payload>} and the next one as soon as the answer is in,
- * for durationMs. A minimal HTTP/1.1 client on raw TCP, so the publisher's own CPU stays small.
- * Command: run {host, port, topic, connections, durationMs, payloadBytes}
- *   -> {accepted (201s), rejected, statusCounts, elapsedMs, firstError}
+ * for durationMs. With `batch` > 0, each request is a batch of that many events instead,
+ * POST /events {"events": [{"topic", "data"}, ...]} (Ripple's batch route), and `accepted` counts
+ * events. A minimal HTTP/1.1 client on raw TCP, so the publisher's own CPU stays small.
+ * Command: run {host, port, topic, connections, durationMs, payloadBytes, batch}
+ *   -> {accepted (events in 201s), rejected, statusCounts, elapsedMs, firstError}
  */
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -11,7 +13,17 @@ import { padFor } from '../lib/payload.mjs';
 
 let seq = 0;
 
-function run({ host, port, topic, connections = 8, durationMs, payloadBytes = 100 }) {
+function payload(t, pad) {
+  return `{"s":${seq++},"t":${t},"p":"${pad}"}`;
+}
+
+function batchBody(topic, count, t, pad) {
+  const events = [];
+  for (let i = 0; i < count; i++) events.push(`{"topic":"${topic}","data":${payload(t, pad)}}`);
+  return `{"events":[${events.join(',')}]}`;
+}
+
+function run({ host, port, topic, connections = 8, durationMs, payloadBytes = 100, batch = 0 }) {
   const pad = padFor(payloadBytes);
   const start = performance.now();
   const end = start + durationMs;
@@ -31,7 +43,8 @@ function run({ host, port, topic, connections = 8, durationMs, payloadBytes = 10
         firstError,
       });
     };
-    const head = `POST /events/${topic} HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: `;
+    const path = batch > 0 ? '/events' : `/events/${topic}`;
+    const head = `POST ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nContent-Length: `;
     for (let i = 0; i < connections; i++) {
       const socket = connect({ host, port, noDelay: true });
       let buf = '';
@@ -46,7 +59,7 @@ function run({ host, port, topic, connections = 8, durationMs, payloadBytes = 10
       const send = () => {
         if (performance.now() >= end) return stop();
         const t = performance.timeOrigin + performance.now();
-        const body = `{"data":{"s":${seq++},"t":${t},"p":"${pad}"}}`;
+        const body = batch > 0 ? batchBody(topic, batch, t, pad) : `{"data":${payload(t, pad)}}`;
         socket.write(`${head}${Buffer.byteLength(body)}\r\n\r\n${body}`);
       };
       socket.setEncoding('latin1');
@@ -69,7 +82,7 @@ function run({ host, port, topic, connections = 8, durationMs, payloadBytes = 10
           }
           if (buf.length < total) return;
           statusCounts[status] = (statusCounts[status] ?? 0) + 1;
-          if (status === 201) accepted++;
+          if (status === 201) accepted += batch > 0 ? batch : 1;
           else {
             rejected++;
             firstError ??= `HTTP ${status}: ${buf.slice(h + 4, total).slice(0, 200)}`;

@@ -127,6 +127,8 @@ export const rippleEnvSchema = z.object({
   RIPPLE_RETRY_MS: int(0, 3_600_000).default(D.retryMs),
   RIPPLE_MAX_TOPICS_PER_CONNECTION: int(1, 1000).default(D.maxTopicsPerConnection),
   RIPPLE_MAX_PAYLOAD_BYTES: int(1, 64 * MIB).default(D.maxPayloadBytes),
+  RIPPLE_MAX_BATCH_EVENTS: int(1, 1_000_000).default(D.maxBatchEvents),
+  RIPPLE_MAX_BATCH_BYTES: int(1, 1024 * MIB).default(D.maxBatchBytes),
   RIPPLE_MAX_BUFFER_BYTES: int(16 * KIB, 1024 * MIB).default(D.maxBufferBytes),
   RIPPLE_WRITE_TIMEOUT_MS: int(100, 3_600_000).default(D.writeTimeoutMs),
   RIPPLE_MAX_CONNECTION_AGE_MS: int(0, 7 * 24 * 3_600_000).default(D.maxConnectionAgeMs),
@@ -241,6 +243,9 @@ export interface RippleConfig {
   retryMs: number;
   maxTopicsPerConnection: number;
   maxPayloadBytes: number;
+  /** Events one batch publish may hold, and its largest body. */
+  maxBatchEvents: number;
+  maxBatchBytes: number;
   maxBufferBytes: number;
   writeTimeoutMs: number;
   maxConnectionAgeMs: number;
@@ -320,6 +325,8 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     retryMs: e.RIPPLE_RETRY_MS,
     maxTopicsPerConnection: e.RIPPLE_MAX_TOPICS_PER_CONNECTION,
     maxPayloadBytes: e.RIPPLE_MAX_PAYLOAD_BYTES,
+    maxBatchEvents: e.RIPPLE_MAX_BATCH_EVENTS,
+    maxBatchBytes: e.RIPPLE_MAX_BATCH_BYTES,
     maxBufferBytes: e.RIPPLE_MAX_BUFFER_BYTES,
     writeTimeoutMs: e.RIPPLE_WRITE_TIMEOUT_MS,
     maxConnectionAgeMs: e.RIPPLE_MAX_CONNECTION_AGE_MS,

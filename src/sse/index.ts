@@ -1,5 +1,6 @@
 export { SseModule } from './sse.module.js';
 export { SseHub, type PublishOptions, type PublishedEvent } from './sse-hub.service.js';
+export type { BatchEvent } from './validation/request-checks.js';
 export { SSE_DEFAULTS } from './sse.constants.js';
 export { MemoryBackend } from './backend/memory-backend.js';
 export {

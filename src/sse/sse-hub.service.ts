@@ -17,7 +17,9 @@ import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from './metrics/no-sse-metrics.js';
 import type { SseMetrics } from './metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS, type ResolvedSseOptions } from './sse.constants.js';
+import type { OutgoingEvent, TopicEvent } from './topic-event.interface.js';
 import {
+  BAD_BATCH_EVENT,
   DATA_NOT_JSON,
   HUB_CLOSED,
   IDEMPOTENCY_KEY_REUSED,
@@ -46,6 +48,7 @@ import {
   checkTopic,
   checkTopics,
   checkType,
+  type BatchEvent,
 } from './validation/request-checks.js';
 import { parseCursor } from './wire/cursor.js';
 import { byteLength, serializePayload } from './wire/payload.js';
@@ -145,12 +148,66 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     data: unknown,
     options: PublishOptions = {},
   ): Promise<PublishedEvent> {
-    checkTopic(topic);
-    const type = checkType(options.type);
+    const event = this.prepare(topic, data, options.type);
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
-    if (this.closing) {
-      throw new ServiceUnavailableException(HUB_CLOSED());
+    this.refuseWhenClosing();
+    let stored: { id: string };
+    try {
+      if (idempotencyKey !== undefined) {
+        const once = await this.transport.publishOnce(topic, event, idempotencyKey);
+        if (once.conflict) {
+          throw new UnprocessableEntityException(IDEMPOTENCY_KEY_REUSED());
+        }
+        if (once.replayed) {
+          return { topic, id: once.id, replayed: true };
+        }
+        stored = once;
+      } else {
+        stored = await this.transport.publish(topic, event);
+      }
+    } catch (err) {
+      throw this.publishFailure(topic, err);
     }
+    this.stats.published(topic);
+    this.metrics.published(topic);
+    return { topic, id: stored.id };
+  }
+
+  /**
+   * Stores and fans out several events, possibly of several topics, in their order. All are
+   * checked first: one bad event refuses the batch (naming its index) and nothing is published.
+   * They then reach the transport in one turn, so that it can send them together (Redis does).
+   * A transport failure is a 503 for the whole batch, though some events may be stored.
+   */
+  async publishMany(events: readonly BatchEvent[]): Promise<PublishedEvent[]> {
+    const prepared = events.map((item, index) => {
+      try {
+        return this.prepare(item.topic, item.data, item.type);
+      } catch (err) {
+        throw err instanceof HttpException ? atIndex(index, err) : err;
+      }
+    });
+    this.refuseWhenClosing();
+    let stored: TopicEvent[];
+    try {
+      stored = await Promise.all(
+        prepared.map((event, index) => this.transport.publish(events[index].topic, event)),
+      );
+    } catch (err) {
+      throw this.publishFailure(events.map((item) => item.topic).join(', '), err);
+    }
+    return stored.map((event, index) => {
+      const topic = events[index].topic;
+      this.stats.published(topic);
+      this.metrics.published(topic);
+      return { topic, id: event.id };
+    });
+  }
+
+  /** The checks of one event, and its payload serialised once for every reader. */
+  private prepare(topic: string, data: unknown, type: unknown): OutgoingEvent {
+    checkTopic(topic);
+    const checkedType = checkType(type);
     let text: string;
     try {
       text = serializePayload(data);
@@ -164,31 +221,22 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         throw new PayloadTooLargeException(PAYLOAD_TOO_LARGE(bytes, this.options.maxPayloadBytes));
       }
     }
-    let stored: { id: string };
-    try {
-      if (idempotencyKey !== undefined) {
-        const once = await this.transport.publishOnce(topic, { type, data: text }, idempotencyKey);
-        if (once.conflict) {
-          throw new UnprocessableEntityException(IDEMPOTENCY_KEY_REUSED());
-        }
-        if (once.replayed) {
-          return { topic, id: once.id, replayed: true };
-        }
-        stored = once;
-      } else {
-        stored = await this.transport.publish(topic, { type, data: text });
-      }
-    } catch (err) {
-      if (err instanceof HttpException) {
-        throw err;
-      }
-      // Never a 201 for an event that was not stored: the publisher must know to retry.
-      this.logger.warn(`Publish to ${topic} failed: ${errorText(err)}`);
-      throw new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
+    return { type: checkedType, data: text };
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) {
+      throw new ServiceUnavailableException(HUB_CLOSED());
     }
-    this.stats.published(topic);
-    this.metrics.published(topic);
-    return { topic, id: stored.id };
+  }
+
+  /** Never a 201 for an event that was not stored: the publisher must know to retry. */
+  private publishFailure(topics: string, err: unknown): HttpException {
+    if (err instanceof HttpException) {
+      return err;
+    }
+    this.logger.warn(`Publish to ${topics} failed: ${errorText(err)}`);
+    return new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
   }
 
   /**
@@ -264,6 +312,11 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     // the sockets. Without this pause clients see a cut stream rather than its clean end.
     await new Promise((resolve) => setTimeout(resolve, END_FLUSH_MS));
   }
+}
+
+/** A batch's refusal, as the event's own refusal with its index in front. */
+function atIndex(index: number, err: HttpException): HttpException {
+  return new HttpException(BAD_BATCH_EVENT(index, err.message), err.getStatus(), { cause: err });
 }
 
 function errorText(err: unknown): string {

@@ -78,6 +78,13 @@ export interface SseModuleOptions {
   maxTopicsPerConnection?: number;
   /** Largest payload accepted, as UTF-8 JSON bytes. Default 1 MiB. */
   maxPayloadBytes?: number;
+  /** Events one batch publish (`POST /<path>`) may hold; past it, 413. Default 1000. */
+  maxBatchEvents?: number;
+  /**
+   * Largest body of a batch publish, in bytes; past it, 413. Each event's payload is also held to
+   * `maxPayloadBytes`. Default 4 MiB.
+   */
+  maxBatchBytes?: number;
   /**
    * Bytes that may wait for one client (in Ripple, the response and the socket); past it the
    * client is dropped and resumes from its cursor. Default 1 MiB.

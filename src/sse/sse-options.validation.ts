@@ -18,6 +18,8 @@ const INTEGER_MINIMUMS: Record<string, number> = {
   retryMs: 0,
   maxTopicsPerConnection: 1,
   maxPayloadBytes: 1,
+  maxBatchEvents: 1,
+  maxBatchBytes: 1,
   maxBufferBytes: 1,
   writeTimeoutMs: 1,
   maxConnectionAgeMs: 0,

@@ -19,6 +19,8 @@ export const SSE_DEFAULTS: ResolvedSseOptions = {
   retryMs: 2000,
   maxTopicsPerConnection: 32,
   maxPayloadBytes: 1024 * 1024,
+  maxBatchEvents: 1000,
+  maxBatchBytes: 4 * 1024 * 1024,
   maxBufferBytes: 1024 * 1024,
   writeTimeoutMs: 30_000,
   maxConnectionAgeMs: 0,

@@ -40,6 +40,19 @@ export const BAD_TYPE = (type: unknown) =>
 export const UNKNOWN_FIELDS = (fields: string[]) =>
   `Unknown field(s) in the body: ${fields.join(', ')}; expected {"data": <any JSON>, "type"?: "name"}`;
 
+export const BATCH_NOT_LIST = () =>
+  'The body must be {"events": [{"topic": "name", "data": <any JSON>, "type"?: "name"}, ...]} ' +
+  'with at least one event';
+
+export const TOO_MANY_BATCH_EVENTS = (count: number, max: number) =>
+  `The batch holds ${count} events, more than the limit of ${max}`;
+
+export const BAD_BATCH_EVENT = (index: number, problem: string) =>
+  `events[${index}]: ${problem}; nothing was published`;
+
+export const BATCH_IDEMPOTENCY_KEY = () =>
+  'Idempotency-Key is not supported on a batch; publish such events one by one';
+
 export const PAYLOAD_TOO_LARGE = (bytes: number, max: number) =>
   `The payload is ${bytes} bytes of JSON, more than the limit of ${max}`;
 

@@ -82,3 +82,17 @@ export async function post(
   }
   return { status: res.status, body: parsed };
 }
+
+/** What every refusal must look like: a 4xx with a JSON body that names the problem. */
+export function expectRefusal(
+  res: { status: number; body: unknown },
+  status: number,
+  words: RegExp,
+): void {
+  expect(res.status).toBe(status);
+  expect(res.body).toEqual({
+    statusCode: status,
+    error: expect.any(String),
+    message: expect.stringMatching(words),
+  });
+}

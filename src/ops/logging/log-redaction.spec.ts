@@ -1,4 +1,4 @@
-import { redactUrl, requestIdOf } from './log-redaction.js';
+import { redactHeaders, redactUrl, REQUEST_SECRET_HEADERS, requestIdOf } from './log-redaction.js';
 
 describe('redactUrl', () => {
   it.each([
@@ -35,5 +35,19 @@ describe('requestIdOf', () => {
       expect(requestIdOf(header)).toMatch(uuid);
     }
     expect(requestIdOf(undefined)).not.toBe(requestIdOf(undefined));
+  });
+});
+
+describe('redactHeaders', () => {
+  it('replaces the secret headers in a copy, and leaves other headers as they are', () => {
+    const headers = { authorization: 'Bearer eyJ.x.y', cookie: 'ripple_token=abc', accept: '*/*' };
+    expect(redactHeaders(headers, REQUEST_SECRET_HEADERS)).toEqual({
+      authorization: '[Redacted]',
+      cookie: '[Redacted]',
+      accept: '*/*',
+    });
+    expect(headers.authorization).toBe('Bearer eyJ.x.y');
+    const plain = { accept: '*/*' };
+    expect(redactHeaders(plain, REQUEST_SECRET_HEADERS)).toBe(plain);
   });
 });

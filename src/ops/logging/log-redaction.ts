@@ -4,14 +4,29 @@ export const REDACTED = '[Redacted]';
 
 /**
  * Where a secret can sit in a request or response line: credentials in headers. (The query
- * string's `access_token` is taken out of the URL by the request serializer.)
+ * string's `access_token` is taken out of the URL by the request serializer.) The serializers
+ * take them out (redactHeaders), rather than pino's path redaction, which clones part of every
+ * line for each path whether or not the header is there.
  */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'res.headers["set-cookie"]',
-];
+export const REQUEST_SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+export const RESPONSE_SECRET_HEADERS = ['set-cookie'];
+
+/** `headers` with the value of each of `names` replaced; the same object when none is there. */
+export function redactHeaders<T extends Record<string, unknown>>(
+  headers: T,
+  names: readonly string[],
+): T {
+  if (headers === null || typeof headers !== 'object' || !names.some((name) => name in headers)) {
+    return headers;
+  }
+  const copy: Record<string, unknown> = { ...headers };
+  for (const name of names) {
+    if (name in copy) {
+      copy[name] = REDACTED;
+    }
+  }
+  return copy as T;
+}
 
 /** Query parameters whose value never reaches a log. */
 const SECRET_PARAMS = new Set(['access_token']);

@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stdTimeFunctions, type LevelWithSilent } from 'pino';
 import type { Options } from 'pino-http';
 import type { LogLevel } from '../../config/ripple.config.js';
-import { REDACTED, REDACTED_PATHS, redactUrl } from './log-redaction.js';
+import {
+  redactHeaders,
+  redactUrl,
+  REQUEST_SECRET_HEADERS,
+  RESPONSE_SECRET_HEADERS,
+} from './log-redaction.js';
 import { requestIdFields } from './request-context.js';
 
 /** A request as pino's standard serializer gives it. */
@@ -15,18 +20,32 @@ interface SerializedRequest {
   remotePort?: number;
 }
 
+/** A response as pino's standard serializer gives it. */
+interface SerializedResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+}
+
 /**
- * The request in a log line: the URL without its secrets, and without the parsed `query` the
- * standard serializer adds (it would repeat an `access_token` the URL no longer shows).
+ * The request in a log line: the URL and headers without their secrets, and without the parsed
+ * `query` the standard serializer adds (it would repeat an `access_token` the URL no longer shows).
  */
 function serializeRequest(req: SerializedRequest): SerializedRequest {
   return {
     id: req.id,
     method: req.method,
     url: redactUrl(req.url),
-    headers: req.headers,
+    headers: redactHeaders(req.headers, REQUEST_SECRET_HEADERS),
     remoteAddress: req.remoteAddress,
     remotePort: req.remotePort,
+  };
+}
+
+/** The response in a log line, without the cookies it sets. */
+function serializeResponse(res: SerializedResponse): SerializedResponse {
+  return {
+    statusCode: res.statusCode,
+    headers: redactHeaders(res.headers, RESPONSE_SECRET_HEADERS),
   };
 }
 
@@ -57,8 +76,7 @@ export function pinoHttpOptions(level: LogLevel, instance: string): Options {
     base: { instance, pid: process.pid },
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: REDACTED_PATHS, censor: REDACTED },
-    serializers: { req: serializeRequest },
+    serializers: { req: serializeRequest, res: serializeResponse },
     // The request's id, on every line logged while handling it.
     mixin: requestIdFields,
   };

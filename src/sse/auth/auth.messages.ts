@@ -32,6 +32,9 @@ export const NO_SUBSCRIBE_GRANT = (topics: readonly string[]) =>
 export const NO_PUBLISH_GRANT = (topic: string) =>
   `The token does not grant publishing to ${topic}`;
 
+export const NO_BATCH_GRANT = () =>
+  'The token does not grant publishing to every topic of the batch; nothing was published';
+
 export const LOOPBACK_ONLY = () =>
   'No token key is configured on this server, so only clients on its own host (loopback, not ' +
   'relayed by a proxy) may publish';

@@ -13,5 +13,10 @@ export function isLoopback(address: string | undefined): boolean {
   if (address === undefined || family === 0) {
     return false;
   }
-  return LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  // A valid IPv4 address in 127.0.0.0/8 is one that starts so: BlockList.check would build a
+  // SocketAddress for every publish to say the same.
+  if (family === 4) {
+    return address.startsWith('127.');
+  }
+  return LOOPBACK.check(address, 'ipv6');
 }

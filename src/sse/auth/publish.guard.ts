@@ -11,15 +11,21 @@ import type { Request } from 'express';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
 import { checkTopic } from '../validation/request-checks.js';
-import { LOOPBACK_ONLY, NO_PUBLISH_GRANT, NO_PUBLISH_TOKEN } from './auth.messages.js';
+import {
+  LOOPBACK_ONLY,
+  NO_BATCH_GRANT,
+  NO_PUBLISH_GRANT,
+  NO_PUBLISH_TOKEN,
+} from './auth.messages.js';
 import { isLoopback } from './loopback.js';
 import { isRelayed } from './relay-headers.js';
+import { requestGrant, setRequestGrant } from './request-grant.js';
 import { noteRefusal, requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
 
 /**
- * `POST /events/:topic`: with a key configured, the request needs a token (header or cookie) whose
+ * `POST /events/:topic` and the batch `POST /events`: with a key configured, the request needs a token (header or cookie) whose
  * publish grant matches the topic. With none, only clients on this host may publish, judged by
  * the socket's address (a proxy's X-Forwarded-For is anyone's to write), and not relayed.
  */
@@ -51,6 +57,11 @@ export class PublishGuard implements CanActivate {
         throw new UnauthorizedException(NO_PUBLISH_TOKEN(this.auth.cookieName));
       }
       const grant = await this.tokens.verify(found);
+      if (request.params?.topic === undefined) {
+        // The batch route: its topics are in the body, which the route checks (checkBatchGrant).
+        setRequestGrant(request, grant);
+        return true;
+      }
       const topic = checkTopic(String(request.params?.topic ?? ''));
       if (!matchesAnyPattern(grant.publish, topic)) {
         throw new ForbiddenException(NO_PUBLISH_GRANT(topic));
@@ -60,5 +71,24 @@ export class PublishGuard implements CanActivate {
       noteRefusal(err, context, this.logger);
       throw err;
     }
+  }
+}
+
+/**
+ * The batch route's grant check, once its body is read (PublishGuard has let the request through
+ * with its verified grant): a publish grant for every topic of the batch. The refusal names no
+ * topic, so that it tells nothing about which names are private.
+ */
+export function checkBatchGrant(
+  request: object,
+  topics: readonly string[],
+  keyConfigured: boolean,
+): void {
+  if (!keyConfigured) {
+    return;
+  }
+  const grant = requestGrant(request);
+  if (!grant || !topics.every((topic) => matchesAnyPattern(grant.publish, topic))) {
+    throw new ForbiddenException(NO_BATCH_GRANT());
   }
 }

@@ -1,9 +1,8 @@
 import {
+  BadRequestException,
   Headers,
-  HttpCode,
   HttpStatus,
   Inject,
-  Param,
   Post,
   Query,
   Req,
@@ -16,15 +15,16 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
-import { PublishGuard } from '../auth/publish.guard.js';
+import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
 import { TokenExpiryInterceptor } from '../auth/token-expiry.interceptor.js';
-import { SseHub, type PublishedEvent } from '../sse-hub.service.js';
+import { TokenService } from '../auth/token.service.js';
+import { SseHub } from '../sse-hub.service.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
-import { BODY_NOT_JSON } from '../sse.messages.js';
+import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
 import { isJsonMediaType } from '../validation/json-media-type.js';
-import { checkPublishBody } from '../validation/request-checks.js';
+import { checkBatchBody, checkPublishBody } from '../validation/request-checks.js';
 import { RippleSse } from '../writer/ripple-sse.decorator.js';
 import { ENVELOPE_BYTES, readPublishBody } from './publish-body.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
@@ -39,7 +39,8 @@ export class EventsController {
 
   constructor(
     private readonly hub: SseHub,
-    @Inject(SSE_OPTIONS) options: ResolvedSseOptions,
+    private readonly tokens: TokenService,
+    @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
     this.bodyLimit = options.maxPayloadBytes + ENVELOPE_BYTES;
   }
@@ -69,25 +70,59 @@ export class EventsController {
    * same answer.
    */
   @Post(':topic')
-  @HttpCode(HttpStatus.CREATED)
   @UseGuards(PublishGuard)
-  async publish(
-    @Param('topic') topic: string,
-    @Req() request: Request,
-    @Headers('content-type') contentType: string | undefined,
-    @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<PublishedEvent> {
-    // Before the body is read: another media type's body is not worth reading.
-    if (!isJsonMediaType(contentType)) {
-      throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
-    }
-    const { data, type } = checkPublishBody(await readPublishBody(request, this.bodyLimit));
-    const published = await this.hub.publish(topic, data, { type, idempotencyKey });
+  async publish(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const { data, type } = checkPublishBody(await readJsonBody(request, this.bodyLimit));
+    const published = await this.hub.publish(request.params.topic as string, data, {
+      type,
+      idempotencyKey: request.headers['idempotency-key'] as string | undefined,
+    });
     // A retry gets the first answer; the header says that this one stored nothing.
     if (published.replayed) {
       response.setHeader('Idempotent-Replayed', 'true');
     }
-    return { topic: published.topic, id: published.id };
+    answerCreated(response, { topic: published.topic, id: published.id });
   }
+
+  /**
+   * `POST /<path>` with `{"events": [{"topic", "data", "type"?}, ...]}`: several events, possibly
+   * to several topics, in one request, answered `{"events": [{"topic", "id"}, ...]}` in their
+   * order. All or nothing: every event is checked (and granted) before any is published.
+   */
+  @Post()
+  @UseGuards(PublishGuard)
+  async publishBatch(@Req() request: Request, @Res() response: Response): Promise<void> {
+    // A key per batch could not say which of its events a retry would repeat.
+    if (request.headers['idempotency-key'] !== undefined) {
+      throw new BadRequestException(BATCH_IDEMPOTENCY_KEY());
+    }
+    const body = await readJsonBody(request, this.options.maxBatchBytes);
+    const events = checkBatchBody(body, this.options.maxBatchEvents);
+    checkBatchGrant(
+      request,
+      events.map((event) => event.topic),
+      this.tokens.keyConfigured,
+    );
+    answerCreated(response, { events: await this.hub.publishMany(events) });
+  }
+}
+
+/**
+ * A 201 with its JSON body, written here in one piece rather than through Nest's reply and
+ * Express's res.json: they would add an ETag (a hash of every answer, of no use to a POST) and
+ * write headers and body in two chunks. The answer's shape is the route's own, whatever a host's
+ * global interceptors would make of a handler's return value.
+ */
+function answerCreated(response: Response, body: object): void {
+  response.statusCode = HttpStatus.CREATED;
+  response.setHeader('Content-Type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(body));
+}
+
+/** A publish's body: JSON only, checked before it is read (another media type is not worth it). */
+function readJsonBody(request: Request, limit: number): Promise<unknown> {
+  if (!isJsonMediaType(request.headers['content-type'])) {
+    throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
+  }
+  return readPublishBody(request, limit);
 }

@@ -1,13 +1,16 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { isTopicName, RESERVED_TYPE_PREFIX } from '../wire/topic-name.js';
 import {
   BAD_IDEMPOTENCY_KEY,
   BAD_TOPIC,
   BAD_TYPE,
+  BAD_BATCH_EVENT,
+  BATCH_NOT_LIST,
   BODY_NOT_OBJECT,
   NO_DATA,
   NO_TOPIC,
   RESERVED_TOPIC,
+  TOO_MANY_BATCH_EVENTS,
   TOO_MANY_TOPICS,
   UNKNOWN_FIELDS,
 } from '../sse.messages.js';
@@ -84,4 +87,50 @@ export function checkPublishBody(body: unknown): PublishBody {
     throw new BadRequestException(NO_DATA());
   }
   return { data: fields.data, type: checkType(fields.type) };
+}
+
+/** One event of a batch, as the batch route and `SseHub.publishMany` take it. */
+export interface BatchEvent {
+  topic: string;
+  data: unknown;
+  type?: string;
+}
+
+/**
+ * A batch body, `{"events": [{"topic", "data", "type"?}, ...]}`, with 1 to `max` events, each
+ * shaped like a single publish plus its topic. Topic names, types and payloads are the hub's to
+ * check (publishMany), where a library caller's batch is checked too.
+ */
+export function checkBatchBody(body: unknown, max: number): BatchEvent[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new BadRequestException(BATCH_NOT_LIST());
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => key !== 'events');
+  if (unknown.length > 0 || !Array.isArray(fields.events) || fields.events.length === 0) {
+    throw new BadRequestException(BATCH_NOT_LIST());
+  }
+  const events = fields.events as unknown[];
+  if (events.length > max) {
+    throw new PayloadTooLargeException(TOO_MANY_BATCH_EVENTS(events.length, max));
+  }
+  return events.map((event, index) => {
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      throw new BadRequestException(BAD_BATCH_EVENT(index, 'not a JSON object'));
+    }
+    const item = event as Record<string, unknown>;
+    const extra = Object.keys(item).filter((k) => k !== 'topic' && k !== 'data' && k !== 'type');
+    if (extra.length > 0) {
+      throw new BadRequestException(
+        BAD_BATCH_EVENT(index, `unknown field(s) ${extra.slice(0, 10).join(', ')}`),
+      );
+    }
+    if (typeof item.topic !== 'string') {
+      throw new BadRequestException(BAD_BATCH_EVENT(index, 'no "topic" string'));
+    }
+    if (!('data' in item)) {
+      throw new BadRequestException(BAD_BATCH_EVENT(index, 'no "data" field'));
+    }
+    return { topic: item.topic, data: item.data, type: item.type as string | undefined };
+  });
 }
