@@ -49,6 +49,8 @@ export interface SubscribeOptions<T extends TopicMap> {
   tokenIn?: TokenPlace;
   /** Open with recent history: the last N events of each topic, or those since a time (ms). */
   history?: { last?: number; since?: number };
+  /** A cursor to resume from (one a previous subscription's `cursor` gave). */
+  cursor?: string;
   /** Keep the cursor in sessionStorage under this key, so that a reload resumes. */
   storageKey?: string;
   /** Reconnect backoff: first delay and cap, in ms (jittered). */
@@ -203,7 +205,8 @@ class Client<T extends TopicMap> implements Subscription<T> {
   constructor(private readonly options: SubscribeOptions<T>) {
     this.topics = [...options.topics];
     this.token = options.token;
-    const stored = options.storageKey ? sessionStore()?.getItem(options.storageKey) : null;
+    const stored =
+      (options.storageKey ? sessionStore()?.getItem(options.storageKey) : null) ?? options.cursor;
     if (stored) {
       this.positions = parseCursor(stored);
     }
@@ -220,7 +223,7 @@ class Client<T extends TopicMap> implements Subscription<T> {
 
   setTopics(topics: readonly (keyof T & string)[]): void {
     this.topics = [...topics];
-    for (const topic of [...this.positions.keys()]) {
+    for (const topic of this.positions.keys()) {
       if (!this.topics.includes(topic)) {
         this.positions.delete(topic);
       }

@@ -19,6 +19,7 @@ import type { Observable } from 'rxjs';
 import { PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
 import { TokenExpiryInterceptor } from '../auth/token-expiry.interceptor.js';
+import { checkRecent } from '../stream/recent-history.js';
 import { SseHub, type PublishedEvent } from '../sse-hub.service.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import { BODY_NOT_JSON } from '../sse.messages.js';
@@ -57,9 +58,12 @@ export class EventsController {
     @Query('topic') topic: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Query('last') last: unknown,
+    @Query('since') since: unknown,
   ): Observable<MessageEvent> {
     const fromQuery = typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined;
-    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery);
+    const recent = checkRecent(last, since);
+    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery, recent);
   }
 
   /**
