@@ -199,8 +199,10 @@ class Client<T extends TopicMap> implements Subscription<T> {
   private attempt = 0;
   private serverRetryMs: number | undefined;
   private closed = false;
-  /** Set on `ripple.token-expired`: the next connection asks for a fresh token first. */
+  /** Set on `ripple.token-expired` or a 401: the next connection asks for a fresh token first. */
   private tokenExpired = false;
+  /** Set on `ripple.token-expired`: the stream ended on purpose, come back at once. */
+  private atOnce = false;
 
   constructor(private readonly options: SubscribeOptions<T>) {
     this.topics = [...options.topics];
@@ -287,13 +289,14 @@ class Client<T extends TopicMap> implements Subscription<T> {
       this.attempt++;
       const delayMs =
         waitMs ??
-        (this.tokenExpired
+        (this.atOnce
           ? 0
           : backoffMs(
               this.attempt,
-              this.serverRetryMs ?? this.options.minDelayMs ?? 1000,
+              this.options.minDelayMs ?? this.serverRetryMs ?? 1000,
               this.options.maxDelayMs ?? 30_000,
             ));
+      this.atOnce = false;
       this.emitState({ state: 'reconnecting', attempt: this.attempt, delayMs, status });
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -396,6 +399,7 @@ class Client<T extends TopicMap> implements Subscription<T> {
     if (frame.event === 'ripple.token-expired') {
       // The stream ends next; the reconnect asks for a fresh token and resumes from the cursor.
       this.tokenExpired = true;
+      this.atOnce = true;
       return;
     }
     if (topic === undefined) {
