@@ -1,12 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  collectPageErrors,
-  describeInChromium,
-  launchChromium,
-  waitInPage,
-} from '../utils/chromium.js';
+import type { Page } from 'playwright-core';
+import { describeInChromium, waitInPage } from '../utils/chromium.js';
 import { SseReader } from '../utils/sse-reader.js';
-import { PageServer } from './page-server.js';
+import { PageServer, pageSuite } from './page-server.js';
 
 // The 503s of a full instance, which the page's client retries after Retry-After.
 const EXPECTED_CONSOLE = [/the server responded with a status of 503/];
@@ -23,28 +18,8 @@ async function seedTicker(server: PageServer): Promise<void> {
 }
 
 describeInChromium('the page on Ripple’s client, in Chromium (issue 16)', () => {
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
-  const servers: PageServer[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    errors = collectPageErrors(page, EXPECTED_CONSOLE);
-  });
-  afterEach(async () => {
-    await context.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-    expect(errors).toEqual([]);
-  });
+  const servers = pageSuite(EXPECTED_CONSOLE, (p) => (page = p));
 
   it('opens with the chart already filled from the history the server holds', async () => {
     const server = await PageServer.start();
