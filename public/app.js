@@ -1,5 +1,8 @@
-// Ripple client page: one EventSource on /events for the live topics, plus the /async seed demo.
-// Plain ES module, no build step. uPlot comes from /vendor/uplot/ (node_modules/uplot/dist).
+// Ripple client page: one stream of /events for the live topics, through Ripple's client
+// (/client.js), plus the /async seed demo. Plain ES module, no build step. uPlot comes from
+// /vendor/uplot/ (node_modules/uplot/dist).
+
+import { subscribe as rippleSubscribe } from './client.js';
 //
 // Debug handle for automated browser tests, read-only (every call returns a copy):
 //   ripple.state         'connecting' | 'open' | 'reconnecting' | 'closed'
@@ -21,7 +24,6 @@
 
 const DEFAULT_TOPICS = ['clock', 'ticker', 'system'];
 const TOPIC_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const EVENT_ID_RE = /^\d{1,20}-\d{1,20}$/;
 const RESERVED_PREFIX = 'ripple.';
 const RESET_TYPE = 'ripple.reset';
 // The server's default RIPPLE_MAX_TOPICS_PER_CONNECTION; a longer list would be refused.
@@ -30,8 +32,6 @@ const WINDOW_S = 120;
 const LOG_SIZE = 100;
 const LOG_DATA_CHARS = 240;
 const STALE_MS = 5000;
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 30000;
 const RESUME_WINDOW_MS = 1500;
 const STATES_KEPT = 50;
 const SERIES_COLORS = 6;
@@ -64,17 +64,12 @@ let topics = (() => {
   const valid = [...new Set(asked.filter((t) => TOPIC_RE.test(t) && !isReserved(t)))];
   return valid.length ? valid.slice(0, MAX_TOPICS) : DEFAULT_TOPICS;
 })();
-// Event types heard besides the topics' own: those the publish form posts with.
-const extraTypes = new Set();
 
+let sub = null;
 const conn = {
-  source: null,
   state: 'closed',
   attempt: 0,
   lastEventId: '',
-  retryTimer: 0,
-  // The cursor of the last event, parsed: topic -> id of the last event seen on it.
-  positions: new Map(),
   // A lower bound of (server clock - page clock): the largest (publish time - arrival time) seen.
   offsetMs: -Infinity,
   // When the open stream was lost (0 while nothing was lost), and the catch-up being counted.
@@ -92,87 +87,54 @@ const resumes = [];
 const demo = { status: 'idle', messages: [] };
 
 // ---------------------------------------------------------------------------------------------
-// Connection
+// Connection: Ripple's client (/client.js, nestjs-ripple/client) reconnects, resumes and backs
+// off; the page only shows what it reports.
 
-function streamUrl(withCursor = true) {
-  const params = new URLSearchParams();
-  for (const topic of topics) params.append('topic', topic);
-  // A new EventSource cannot send a Last-Event-ID header, so a manual reconnect passes the cursor
-  // in the query; the browser's own reconnects send the header, which the server must prefer.
-  if (withCursor && conn.lastEventId) params.set('lastEventId', conn.lastEventId);
-  return `events?${params}`;
+function streamUrl() {
+  return `events?${new URLSearchParams(topics.map((topic) => ['topic', topic]))}`;
 }
 
 function connect() {
-  clearTimeout(conn.retryTimer);
-  const source = new EventSource(streamUrl());
-  conn.source = source;
-  setState(conn.attempt > 0 ? 'reconnecting' : 'connecting');
-  source.addEventListener('open', () => onStreamOpen(source));
-  source.addEventListener('error', () => onStreamError(source));
-  // Events carry their topic (or a publisher's type) as the event name, so onmessage sees none.
-  for (const type of listenedTypes()) source.addEventListener(type, onStreamEvent);
-}
-
-function listenedTypes() {
-  return new Set([...topics, ...HANDLERS.keys(), ...extraTypes, 'message']);
-}
-
-/** Hears events of `type` from now on, on this connection and the next ones. */
-function listenFor(type) {
-  if (listenedTypes().has(type)) return;
-  extraTypes.add(type);
-  conn.source?.addEventListener(type, onStreamEvent);
+  sub?.close();
+  sub = rippleSubscribe({
+    url: 'events',
+    topics,
+    cursor: conn.lastEventId || undefined,
+    // The chart spans WINDOW_S: open with what the server holds of it, then live. No cursor kept
+    // across a reload: the page's state goes with it, and the history rebuilds it.
+    history: { since: Date.now() - WINDOW_S * 1000 },
+    onEvent: onStreamEvent,
+    onReset: onStreamReset,
+    onState: onStreamState,
+  });
 }
 
 function disconnect() {
-  clearTimeout(conn.retryTimer);
-  noteDrop();
-  conn.source?.close();
-  conn.source = null;
-  conn.attempt = 0;
-  setState('closed');
+  sub?.close();
+  sub = null;
 }
 
-/** Streams `next` instead: a new connection that resumes the topics kept, and starts the others live. */
+/** Streams `next` instead: the topics kept resume from their cursor, the others start anew. */
 function subscribe(next) {
-  clearTimeout(conn.retryTimer);
-  conn.source?.close();
-  conn.source = null;
-  conn.positions = new Map([...conn.positions].filter(([topic]) => next.includes(topic)));
-  conn.lastEventId = encodeCursor(conn.positions);
   if (conn.resume) finishResume();
   topics = next;
   conn.attempt = 0;
   const query = new URLSearchParams(topics.map((topic) => ['topic', topic]));
   const isDefault = topics.join() === DEFAULT_TOPICS.join();
   history.replaceState(null, '', isDefault ? location.pathname : `?${query}`);
-  $('stream-url').textContent = `/${streamUrl(false)}`;
-  connect();
+  $('stream-url').textContent = `/${streamUrl()}`;
+  if (sub) sub.setTopics(next);
+  else connect();
 }
 
-function onStreamOpen(source) {
-  if (source !== conn.source) return;
-  conn.attempt = 0;
-  if (conn.droppedAt) startResume();
-  setState('open');
-}
-
-function onStreamError(source) {
-  if (source !== conn.source) return;
-  noteDrop();
-  conn.attempt += 1;
-  if (source.readyState === EventSource.CONNECTING) {
-    setState('reconnecting');
-    return;
+function onStreamState(change) {
+  if (change.state !== 'open' && conn.state === 'open') noteDrop();
+  if (change.state === 'reconnecting') conn.attempt = change.attempt;
+  if (change.state === 'open') {
+    conn.attempt = 0;
+    if (conn.droppedAt) startResume();
   }
-  // The browser gives up for good on an HTTP error (503 when the instance is full, 401, a proxy's
-  // 502...), yet the next try may well succeed, so keep trying with a jittered backoff.
-  source.close();
-  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(conn.attempt - 1, 5));
-  const delay = Math.round(ceiling * (0.5 + Math.random() / 2));
-  conn.retryTimer = setTimeout(connect, delay);
-  setState('reconnecting', delay);
+  setState(change.state, change.delayMs ?? 0);
 }
 
 /** Remembers when an open stream was lost, so that its reopening can say what it caught up. */
@@ -199,39 +161,9 @@ function stateLabel(state, retryInMs) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cursors and catching up
+// Catching up
 //
-// The id: of every frame is the connection's whole cursor, `topic=id,topic=id`; the pair that
-// changed since the previous frame is the event's own id, `<publish time in ms>-<seq>`.
-
-function parseCursor(text) {
-  const positions = new Map();
-  for (const pair of text.split(',')) {
-    const eq = pair.indexOf('=');
-    const topic = pair.slice(0, eq);
-    const id = pair.slice(eq + 1);
-    if (eq < 1 || !TOPIC_RE.test(topic) || !EVENT_ID_RE.test(id)) return null;
-    positions.set(topic, id);
-  }
-  return positions;
-}
-
-function encodeCursor(positions) {
-  return [...positions].map(([topic, id]) => `${topic}=${id}`).join(',');
-}
-
-/** The topic and id of the event a frame carries, or null when its cursor does not tell. */
-function ownPosition(type, cursor) {
-  const next = cursor ? parseCursor(cursor) : null;
-  if (!next) return null;
-  const changed = [...next].filter(([topic, id]) => conn.positions.get(topic) !== id);
-  conn.positions = next;
-  // A reset moves the cursor of the topics it names; it is no event of theirs.
-  if (type === RESET_TYPE) return null;
-  const own =
-    changed.find(([topic]) => topic === type) ?? (changed.length === 1 ? changed[0] : null);
-  return own ? { topic: own[0], id: own[1] } : null;
-}
+// An event's own id is `<publish time in ms>-<seq>`.
 
 function publishTime(id) {
   return id ? Number(id.slice(0, id.indexOf('-'))) : NaN;
@@ -307,30 +239,42 @@ const HANDLERS = new Map([
   ['clock', onClock],
   ['ticker', onTicker],
   ['system', onSystem],
-  [RESET_TYPE, onReset],
   // Optional: lets the server say which instance holds this connection (see renderInstance).
   ['ripple.hello', onHello],
 ]);
 
 function onStreamEvent(event) {
   const receivedAt = Date.now();
-  const own = ownPosition(event.type, event.lastEventId);
-  if (event.lastEventId) conn.lastEventId = event.lastEventId;
-  const publishedAt = publishTime(own?.id);
+  conn.lastEventId = event.cursor;
+  const publishedAt = publishTime(event.id);
   if (Number.isFinite(publishedAt)) {
     conn.offsetMs = Math.max(conn.offsetMs, publishedAt - receivedAt);
   }
-  const data = parseData(event.data);
-  countCatchUp(event.type, publishedAt, data);
+  countCatchUp(event.type, publishedAt, event.data);
   addLogEntry({
     time: receivedAt,
-    topic: own?.topic ?? event.type,
+    topic: event.topic,
     type: event.type,
-    id: own?.id ?? '',
-    cursor: event.lastEventId,
+    id: event.id,
+    cursor: event.cursor,
+    data: event.data,
+  });
+  HANDLERS.get(event.type)?.(event.data);
+}
+
+function onStreamReset(reason, named) {
+  const data = { reason, topics: named };
+  conn.lastEventId = sub?.cursor ?? conn.lastEventId;
+  countCatchUp(RESET_TYPE, NaN, data);
+  addLogEntry({
+    time: Date.now(),
+    topic: RESET_TYPE,
+    type: RESET_TYPE,
+    id: '',
+    cursor: conn.lastEventId,
     data,
   });
-  HANDLERS.get(event.type)?.(data);
+  onReset(data);
 }
 
 function parseData(text) {
@@ -671,12 +615,14 @@ function addLogEntry(entry) {
 }
 
 function isLogPaused() {
-  return $('log-pause').getAttribute('aria-pressed') === 'true';
+  return $('log-pause').dataset.active === 'true';
 }
 
 function toggleLogPause() {
   const paused = !isLogPaused();
-  $('log-pause').setAttribute('aria-pressed', String(paused));
+  // The label says what a press does, so it is no aria-pressed toggle (its name would lie).
+  $('log-pause').dataset.active = String(paused);
+  $('log-pause').textContent = paused ? 'Resume' : 'Pause';
   if (paused) return;
   log.held = 0;
   $('log-held').hidden = true;
@@ -695,6 +641,7 @@ function logRow({ time, topic, type, id, cursor, data }) {
   const cells = [
     ['Time', logTimeFormat.format(time), 'time'],
     ['Topic', topic, 'topic'],
+    ['Type', type, type === topic ? 'type' : 'type custom'],
     ['Id', id || '–', 'id'],
     ['Data', shown, 'data'],
   ];
@@ -706,14 +653,7 @@ function logRow({ time, topic, type, id, cursor, data }) {
     cell.textContent = value;
     row.append(cell);
   }
-  // A publisher's own event type, when it is not the topic's name.
-  if (type !== topic) {
-    const badge = document.createElement('span');
-    badge.className = 'type';
-    badge.textContent = type;
-    row.cells[1].append(' ', badge);
-  }
-  if (cursor) row.cells[2].title = `Cursor: ${cursor}`;
+  if (cursor) row.cells[3].title = `Cursor: ${cursor}`;
   return row;
 }
 
@@ -793,7 +733,6 @@ async function onPublishSubmit(event) {
     return;
   }
   // Set before posting: the event can arrive on the stream before the answer does.
-  if (type) listenFor(type);
   button.setAttribute('aria-disabled', 'true');
   showFormStatus('publish-result', 'pending', `Publishing to ${topic}…`);
   try {
@@ -907,7 +846,7 @@ function exposeDebugHandle() {
 }
 
 function start() {
-  $('stream-url').textContent = `/${streamUrl(false)}`;
+  $('stream-url').textContent = `/${streamUrl()}`;
   $('conn-toggle').addEventListener('click', () =>
     conn.state === 'closed' ? connect() : disconnect(),
   );

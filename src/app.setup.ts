@@ -7,7 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
 import { createWithExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes.js';
-import { pageAssets } from './http/page-assets.js';
+import { pageAssets, pageFile } from './http/page-assets.js';
 import { requireHost } from './http/require-host.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
 import { SseExceptionFilter } from './sse/index.js';
@@ -16,6 +16,9 @@ const require = createRequire(import.meta.url);
 
 /** The page, from `public/` at the project root (one level above both `src/` and `dist/`). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
+/** The client module as `npm run build` compiles it (dist/, whether this runs from src/ or dist/). */
+export const CLIENT_FILE = fileURLToPath(new URL('../dist/client/index.js', import.meta.url));
 
 /**
  * What main.ts and the e2e tests both apply to the app, so the tests run the app users run.
@@ -49,6 +52,7 @@ export function configureApp(
   answerClientErrors(server);
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
   app.use(pageAssets(PUBLIC_DIR));
+  app.use(pageFile('/client.js', CLIENT_FILE));
   app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
     prefix: '/vendor/uplot/',
   });

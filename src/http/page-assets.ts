@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import serveStatic from 'serve-static';
 
@@ -19,5 +20,26 @@ export function pageAssets(dir: string): Middleware {
     } else {
       next();
     }
+  };
+}
+
+/**
+ * One built file at a path of its own: the client module, compiled from src/client, served to the
+ * page as `/client.js` so that the page has no copy of its own of the reconnect and cursor logic.
+ */
+export function pageFile(path: string, file: string): Middleware {
+  const serve = serveStatic(dirname(file), { index: false, fallthrough: true });
+  const name = `/${basename(file)}`;
+  return (request, response, next) => {
+    const url = request.url ?? '/';
+    if (url.split('?', 1)[0] !== path) {
+      next();
+      return;
+    }
+    request.url = name;
+    serve(request, response, () => {
+      request.url = url;
+      next();
+    });
   };
 }

@@ -11,8 +11,16 @@ import {
   UnprocessableEntityException,
   type MessageEvent,
 } from '@nestjs/common';
-import type { Observable, Subscriber, Subscription, TeardownLogic } from 'rxjs';
-import { InjectHistory, type History } from './history/history.interface.js';
+import {
+  from,
+  switchMap,
+  type Observable,
+  type Subscriber,
+  type Subscription,
+  type TeardownLogic,
+} from 'rxjs';
+import { InjectHistory, type History, type Recent } from './history/history.interface.js';
+import { recentCursor } from './stream/recent-history.js';
 import { InjectSseMetrics } from './metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from './metrics/no-sse-metrics.js';
 import type { SseMetrics } from './metrics/sse-metrics.interface.js';
@@ -50,7 +58,7 @@ import {
   checkType,
   type BatchEvent,
 } from './validation/request-checks.js';
-import { parseCursor } from './wire/cursor.js';
+import { parseCursor, type CursorParse } from './wire/cursor.js';
 import { byteLength, serializePayload } from './wire/payload.js';
 
 /** How long shutdown lets ended streams flush their last bytes before sockets are closed. */
@@ -243,7 +251,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
    * The events of `topics` as Nest MessageEvents, from the position `lastEventId` names (or from
    * now), then live, until the subscriber leaves or the hub shuts down.
    */
-  stream(topics: string[], lastEventId?: string): HubStream {
+  stream(topics: string[], lastEventId?: string, recent?: Recent): HubStream {
     const checked = checkTopics(topics, this.options.maxTopicsPerConnection);
     if (this.closing) {
       throw new ServiceUnavailableException(HUB_CLOSED());
@@ -256,7 +264,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     // What the route allows (HubStream) is read as the stream opens, once the handler returned it.
     const stream: HubStream = new HubStream((subscriber) =>
       guardOpening(
-        resumableStream(this.streamDeps, checked, start, stream),
+        this.opened(checked, start, recent, stream),
         subscriber,
         // A hung Redis must not keep the request waiting: the deadline is the backend's.
         this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
@@ -271,6 +279,21 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
       ),
     );
     return stream;
+  }
+
+  /** The stream from its cursor; with recent history asked for, from where that history starts. */
+  private opened(
+    topics: string[],
+    start: CursorParse | undefined,
+    recent: Recent | undefined,
+    stream: HubStream,
+  ): ReturnType<typeof resumableStream> {
+    if (recent === undefined) {
+      return resumableStream(this.streamDeps, topics, start, stream);
+    }
+    return from(recentCursor(this.history, topics, start, recent)).pipe(
+      switchMap((cursor) => resumableStream(this.streamDeps, topics, cursor, stream)),
+    );
   }
 
   private streamFailed(topics: readonly string[], err: unknown): void {

@@ -58,6 +58,11 @@ export const PAYLOAD_TOO_LARGE = (bytes: number, max: number) =>
 
 export const DATA_NOT_JSON = () => 'data is not a JSON value';
 
+export const BAD_RECENT = (name: 'last' | 'since') =>
+  name === 'last'
+    ? 'last must be a count of events: /events?topic=<name>&last=50'
+    : 'since must be a time in ms since the epoch: /events?topic=<name>&since=1764097200000';
+
 export const HUB_CLOSED = () => 'Ripple is shutting down';
 
 export const TRANSPORT_UNAVAILABLE = () =>

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,6 +7,7 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp } from '../../src/app.setup.js';
 import { rippleConfig } from '../../src/config/ripple.config.js';
 import { SseHub } from '../../src/sse/index.js';
+import { collectPageErrors, launchChromium } from '../utils/chromium.js';
 import { testConfig } from '../utils/test-app.js';
 
 /**
@@ -77,4 +79,34 @@ export class PageServer {
     }
     await this.app.close();
   }
+}
+
+/**
+ * A suite of page tests: one Chromium for the suite, a fresh context and page for every test
+ * (handed to `onPage`), the servers the test started (pushed on the answer) closed after it, and
+ * no page error but the `expected` console lines.
+ */
+export function pageSuite(expected: RegExp[], onPage: (page: Page) => void): PageServer[] {
+  let browser: Browser;
+  let context: BrowserContext;
+  let errors: string[];
+  const servers: PageServer[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    errors = collectPageErrors(page, expected);
+    onPage(page);
+  });
+  afterEach(async () => {
+    await context.close();
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    expect(errors).toEqual([]);
+  });
+  return servers;
 }

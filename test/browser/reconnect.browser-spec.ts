@@ -1,12 +1,7 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  collectPageErrors,
-  describeInChromium,
-  launchChromium,
-  waitInPage,
-} from '../utils/chromium.js';
+import type { Page } from 'playwright-core';
+import { describeInChromium, waitInPage } from '../utils/chromium.js';
 import { post } from '../utils/test-app.js';
-import { PageServer } from './page-server.js';
+import { PageServer, pageSuite } from './page-server.js';
 
 // The browser reports each refused reconnect, the stream cut when its server went away, and the
 // 503 of a server caught shutting down (the page then reconnects by itself).
@@ -44,29 +39,8 @@ const waitForState = (page: Page, state: string, timeoutMs = 5000) =>
   waitInPage(page, `state ${state}`, (s) => (window as any).ripple.state === s, state, timeoutMs);
 
 describeInChromium('the live page across server restarts, in Chromium', () => {
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  let errors: string[];
-  const servers: PageServer[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  beforeEach(async () => {
-    context = await browser.newContext();
-    page = await context.newPage();
-    errors = collectPageErrors(page, EXPECTED_CONSOLE);
-  });
-  afterEach(async () => {
-    await context.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-    expect(errors).toEqual([]);
-  });
+  const servers = pageSuite(EXPECTED_CONSOLE, (p) => (page = p));
 
   it('HTTP listener restarted in the same process (history kept): shows reconnecting then open, and catches up what was published while it was down', async () => {
     const server = await PageServer.start(ENV);

@@ -1,4 +1,5 @@
 import { compareEventIds } from '../../src/sse/wire/event-id.js';
+import { until } from '../utils/until.js';
 import { freshTopic, type MakeSeams, type Seams } from './seams.js';
 
 /** A page larger than any test's history: one read answers everything. */
@@ -121,6 +122,55 @@ export function describeHistoryContract(name: string, make: MakeSeams): void {
       await publishMany(a, 3);
       const [onlyB] = await publishMany(b, 1);
       expect((await seams.history.readAfter(b, startB, PAGE)).events).toEqual([onlyB]);
+    });
+
+    it('starts a recent history at the last N events, or all it keeps when fewer (issue 16)', async () => {
+      const topic = freshTopic('recent');
+      expect(
+        (
+          await seams.history.readAfter(
+            topic,
+            await seams.history.recentStart(topic, { last: 3 }),
+            PAGE,
+          )
+        ).events,
+      ).toEqual([]);
+      const stored = await publishMany(topic, 4);
+      const lastTwo = await seams.history.recentStart(topic, { last: 2 });
+      expect(await seams.history.readAfter(topic, lastTwo, PAGE)).toEqual({
+        events: stored.slice(2),
+        more: false,
+        head: stored[3].id,
+      });
+      const all = await seams.history.recentStart(topic, { last: 50 });
+      expect((await seams.history.readAfter(topic, all, PAGE)).events).toEqual(stored);
+      const none = await seams.history.recentStart(topic, { last: 0 });
+      expect((await seams.history.readAfter(topic, none, PAGE)).events).toEqual([]);
+    });
+
+    it('starts a recent history of a trimmed topic at what it still keeps, never a gap', async () => {
+      const topic = freshTopic('recent-trim');
+      const stored = await publishMany(topic, 8);
+      const read = await seams.history.readAfter(
+        topic,
+        await seams.history.recentStart(topic, { last: 50 }),
+        PAGE,
+      );
+      expect(read.gap).toBeUndefined();
+      expect(read.events).toEqual(stored.slice(3));
+    });
+
+    it('starts a recent history at a time: the events published from then on', async () => {
+      const topic = freshTopic('recent-since');
+      const [first] = await publishMany(topic, 1);
+      // The next millisecond at least: ids and publish times are in ms.
+      const since = Number(first.id.split('-')[0]) + 1;
+      await until(() => Date.now() > since + 1, 'the next millisecond');
+      const later = await publishMany(topic, 2);
+      const from = await seams.history.recentStart(topic, { since });
+      expect((await seams.history.readAfter(topic, from, PAGE)).events).toEqual(later);
+      const both = await seams.history.recentStart(topic, { since, last: 1 });
+      expect((await seams.history.readAfter(topic, both, PAGE)).events).toEqual(later.slice(1));
     });
   });
 }

@@ -1,4 +1,5 @@
 import { Inject } from '@nestjs/common';
+import { compareEventIds } from '../wire/event-id.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 
 export const HISTORY = Symbol('RIPPLE_HISTORY');
@@ -21,6 +22,12 @@ export interface HistoryRead {
   gap?: 'trimmed' | 'unknown-position';
 }
 
+/** Recent history asked for on open: the last `last` events, or those from `since` (ms) on. */
+export interface Recent {
+  last?: number;
+  since?: number;
+}
+
 /**
  * The last events of every topic, for resume. Writing is the Transport's job, since storing and
  * making an event live must be one step; History is the read side.
@@ -33,4 +40,15 @@ export interface History {
    * rather than all the history after its cursor.
    */
   readAfter(topic: string, after: string, limit: number): Promise<HistoryRead>;
+  /**
+   * The position a resume of the recent history starts from: `readAfter` it gives the retained
+   * events asked for (the fewer of the two when both are), and never a gap while they are kept.
+   * A stream opened with history is a resume from here, with the same limits.
+   */
+  recentStart(topic: string, recent: Recent): Promise<string>;
+}
+
+/** The later of two positions: the one that gives fewer events. */
+export function laterOf(a: string, b: string): string {
+  return compareEventIds(a, b) >= 0 ? a : b;
 }

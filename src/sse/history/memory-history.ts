@@ -1,6 +1,6 @@
 import { compareEventIds, isEventId, nextEventId } from '../wire/event-id.js';
 import type { OutgoingEvent, TopicEvent } from '../topic-event.interface.js';
-import type { History, HistoryRead } from './history.interface.js';
+import { laterOf, type History, type HistoryRead, type Recent } from './history.interface.js';
 
 /**
  * What one retained event is counted as, beyond its data and type: the event object, its id and
@@ -66,6 +66,13 @@ class Window<T> {
    * (they are sorted), and whether more follow.
    */
   after(atOrBefore: (item: T) => boolean, limit: number): { items: T[]; more: boolean } {
+    const lo = this.boundary(atOrBefore);
+    const end = Math.min(lo + limit, this.items.length);
+    return { items: this.items.slice(lo, end) as T[], more: end < this.items.length };
+  }
+
+  /** The index of the first item for which `atOrBefore` no longer holds (they are sorted). */
+  private boundary(atOrBefore: (item: T) => boolean): number {
     let lo = this.start;
     let hi = this.items.length;
     while (lo < hi) {
@@ -76,8 +83,18 @@ class Window<T> {
         hi = mid;
       }
     }
-    const end = Math.min(lo + limit, this.items.length);
-    return { items: this.items.slice(lo, end) as T[], more: end < this.items.length };
+    return lo;
+  }
+
+  /** The item `back` places before the end (1: the last), if the window holds that many. */
+  fromEnd(back: number): T | undefined {
+    return back >= 1 && back <= this.length ? this.items[this.items.length - back] : undefined;
+  }
+
+  /** The last item for which `before` holds (they are sorted). */
+  lastWhere(before: (item: T) => boolean): T | undefined {
+    const lo = this.boundary(before);
+    return lo > this.start ? this.items[lo - 1] : undefined;
   }
 
   /** Keeps only the items for which `keep` holds, in order. */
@@ -110,6 +127,19 @@ class TopicLog {
       this.base = entry.event.id;
     }
     return entry;
+  }
+
+  /** The position just before the recent events asked for: the base when all are asked. */
+  recentStart({ last, since }: Recent): string {
+    let from = this.base;
+    if (last !== undefined) {
+      from = laterOf(from, this.entries.fromEnd(last + 1)?.event.id ?? from);
+    }
+    if (since !== undefined) {
+      const before = this.entries.lastWhere((entry) => entry.event.publishedAt < since);
+      from = laterOf(from, before?.event.id ?? from);
+    }
+    return from;
   }
 
   after(id: string, limit: number): { events: TopicEvent[]; more: boolean } {
@@ -223,6 +253,11 @@ export class MemoryHistory implements History {
       return Promise.resolve({ events: [], more: false, head, gap: 'trimmed' });
     }
     return Promise.resolve({ ...(log?.after(after, limit) ?? { events: [], more: false }), head });
+  }
+
+  recentStart(topic: string, recent: Recent): Promise<string> {
+    const log = this.logs.get(topic);
+    return Promise.resolve(log ? log.recentStart(recent) : this.lastId);
   }
 
   /**

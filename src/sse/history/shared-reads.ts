@@ -1,4 +1,4 @@
-import type { History, HistoryRead } from './history.interface.js';
+import type { History, HistoryRead, Recent } from './history.interface.js';
 
 /**
  * One history read for every stream that asks the same at once: in a reconnect storm, thousands
@@ -38,6 +38,11 @@ export class SharedReads implements History {
     return share(this.reads, `${this.epoch()}\n${topic}\n${after}\n${limit}`, () =>
       this.history.readAfter(topic, after, limit),
     );
+  }
+
+  /** Not shared: asked only by streams opened with recent history, not by a storm of resumes. */
+  recentStart(topic: string, recent: Recent): Promise<string> {
+    return this.history.recentStart(topic, recent);
   }
 }
 

@@ -3,7 +3,12 @@ import type { RedisKeys } from './redis-keys.js';
 import { READ_SCRIPT } from './redis-scripts.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { compareEventIds, isEventId } from '../wire/event-id.js';
-import type { History, HistoryRead } from '../history/history.interface.js';
+import {
+  laterOf,
+  type History,
+  type HistoryRead,
+  type Recent,
+} from '../history/history.interface.js';
 
 type StreamEntry = [id: string, fields: string[]];
 type ReadReply = [last: string, deleted: string, entries: StreamEntry[]];
@@ -30,6 +35,22 @@ export class RedisHistory implements History {
   async head(topic: string): Promise<string> {
     const [last] = await this.redis.rippleRead(this.keys.log(topic), '', 0);
     return last;
+  }
+
+  async recentStart(topic: string, { last, since }: Recent): Promise<string> {
+    const key = this.keys.log(topic);
+    // What was trimmed away bounds every answer: a position before it would read as trimmed.
+    let from = (await this.redis.rippleRead(key, '', 0))[1];
+    if (last !== undefined) {
+      const entries = await this.redis.xrevrange(key, '+', '-', 'COUNT', last + 1);
+      from = entries.length > last ? laterOf(from, entries[last][0]) : from;
+    }
+    if (since !== undefined && since > 0) {
+      // Ids are the publishing Redis's clock in ms: the last one before `since` bounds the rest.
+      const [before] = await this.redis.xrevrange(key, `(${since}-0`, '-', 'COUNT', 1);
+      from = before ? laterOf(from, before[0]) : from;
+    }
+    return from;
   }
 
   async readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {

@@ -20,6 +20,7 @@ import { SubscribeGuard } from '../auth/subscribe.guard.js';
 import { TokenExpiryInterceptor } from '../auth/token-expiry.interceptor.js';
 import { TokenService } from '../auth/token.service.js';
 import { SseHub } from '../sse-hub.service.js';
+import { checkRecent } from '../stream/recent-history.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
@@ -58,9 +59,12 @@ export class EventsController {
     @Query('topic') topic: unknown,
     @Query('lastEventId') lastEventIdQuery: unknown,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Query('last') last: unknown,
+    @Query('since') since: unknown,
   ): Observable<MessageEvent> {
     const fromQuery = typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined;
-    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery);
+    const recent = checkRecent(last, since);
+    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery, recent);
   }
 
   /**
