@@ -76,6 +76,34 @@ describe('the client against a real Ripple (memory)', () => {
     expect(alarms).toEqual(['b:1']);
   });
 
+  it('keeps the stream open when an app handler throws, and reports it', async () => {
+    const onA: number[] = [];
+    const errors: string[] = [];
+    const r = recorded({
+      url: `${t.url}/events`,
+      topics: ['a'],
+      on: {
+        a: (data) => {
+          if (data.n === 1) {
+            throw new Error('handler bug');
+          }
+          onA.push(data.n);
+        },
+      },
+      onError: (err, event) => errors.push(`${(err as Error).message} at ${event?.data.n}`),
+    });
+    subs.push(r.sub);
+    await until(() => r.sub.state === 'open', 'open');
+    await publish(hub, 'a', 1);
+    await publish(hub, 'a', 2);
+    await until(() => onA.length === 1, 'the event after the one that threw');
+    expect(onA).toEqual([2]);
+    // The other handlers still got the event that threw, once, and the stream never reconnected.
+    expect(r.seen('a')).toEqual([1, 2]);
+    expect(errors).toEqual(['handler bug at 1']);
+    expect(r.states.map((s) => s.state)).toEqual(['connecting', 'open']);
+  });
+
   it('refuses a history that is not a count, with a 400 naming it', async () => {
     const res = await fetch(`${t.url}/events?topic=a&last=-1`);
     expect(res.status).toBe(400);

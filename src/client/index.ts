@@ -43,6 +43,12 @@ export interface SubscribeOptions<T extends TopicMap> {
   /** The server started these topics live: reload what you derived from them. */
   onReset?: (reason: ResetReason, topics: string[]) => void;
   onState?: (state: ClientState) => void;
+  /**
+   * An app handler threw (or an event's data was not JSON): the stream goes on, the event is not
+   * delivered again. Without it, the error is reported as an uncaught one would be
+   * (`reportError`, or `console.error` where there is none), so that it is seen.
+   */
+  onError?: (error: unknown, event?: RippleEvent<T>) => void;
   /** The token for private topics; fetched again on `ripple.token-expired` by `refreshToken`. */
   token?: string;
   refreshToken?: () => string | undefined | Promise<string | undefined>;
@@ -405,19 +411,59 @@ class Client<T extends TopicMap> implements Subscription<T> {
     if (topic === undefined) {
       return;
     }
+    let data: T[string];
+    try {
+      data = JSON.parse(frame.data) as T[string];
+    } catch (err) {
+      this.failed(err);
+      return;
+    }
     const event = {
       topic,
       type: frame.event || topic,
       id: this.positions.get(topic) as string,
-      data: JSON.parse(frame.data) as T[string],
+      data,
       cursor: frame.id as string,
     } as RippleEvent<T>;
-    this.options.onEvent?.(event);
-    (this.options.on?.[topic] as ((data: unknown, e: RippleEvent<T>) => void) | undefined)?.(
+    // Each handler on its own, as EventSource listeners are: one that throws neither ends the
+    // stream (its cursor has moved, so a reconnect would not bring the event back anyway) nor
+    // keeps the others from the event.
+    const { onEvent, on, onType } = this.options;
+    this.call(onEvent, event, event);
+    this.call(
+      on?.[topic] as ((data: unknown, e: RippleEvent<T>) => void) | undefined,
       event.data,
       event,
     );
-    this.options.onType?.[event.type]?.(event);
+    this.call(onType?.[event.type], event, event);
+  }
+
+  private call<A>(
+    handler: ((arg: A, event: RippleEvent<T>) => void) | undefined,
+    arg: A,
+    event: RippleEvent<T>,
+  ): void {
+    if (handler === undefined) {
+      return;
+    }
+    try {
+      handler(arg, event);
+    } catch (err) {
+      this.failed(err, event);
+    }
+  }
+
+  private failed(error: unknown, event?: RippleEvent<T>): void {
+    if (this.options.onError) {
+      this.options.onError(error, event);
+      return;
+    }
+    const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+    if (report) {
+      report(error);
+    } else {
+      console.error(error);
+    }
   }
 
   /** Takes the cursor of a frame; answers the topic whose position moved (the event's topic). */
