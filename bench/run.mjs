@@ -83,7 +83,7 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 500,
     connectTimeoutMs: 30_000,
-    budgetS: 120,
+    budgetS: 150, // L's 2,000 connections brought a quiet run to about 120 s
     watchdogS: 300,
     scenarios: {
       A: { clients: 200, rate: 100, burst: 1 },
