@@ -741,36 +741,26 @@ export async function publishScenario(ctx, id, title, sc) {
       await server.request('tight', { durationMs: 200, inflight: sc.inflight }, 60_000);
       for (let rep = 0; rep < ctx.cfg.reps; rep++) {
         // HTTP: POST /events/bench from keep-alive connections.
-        await Promise.all(
-          lgs.map((lg) => lg.request('window', { firstSeq: 0, checkOrder: false })),
-        );
-        let cpu0 = cpuSeconds(server.pid);
-        let t0 = performance.now();
-        const http = await poster.request(
-          'run',
+        const {
+          got: http,
+          cpuS: httpCpuS,
+          wallS: httpWallS,
+          subs: httpSubs,
+        } = await postRound(
+          ctx,
+          { server, lgs, poster, sc },
           {
-            host: '127.0.0.1',
-            port: server.port,
-            topic: TOPIC,
             connections: sc.httpConnections,
             durationMs: sc.httpMs,
           },
-          sc.httpMs + 60_000,
-        );
-        const httpCpuS = cpuSeconds(server.pid) - cpu0;
-        const httpWallS = (performance.now() - t0) / 1000;
-        const httpSubs = mergeLoadgen(
-          await awaitLoadgens(ctx, lgs, {
-            expectDelivered: (http.accepted * sc.subscribers) / lgs.length,
-          }),
         );
         // In process: batches of `inflight` publishes, a setImmediate between batches.
         const { nextSeq } = await server.request('stats');
         await Promise.all(
           lgs.map((lg) => lg.request('window', { firstSeq: nextSeq, resetLast: true })),
         );
-        cpu0 = cpuSeconds(server.pid);
-        t0 = performance.now();
+        const cpu0 = cpuSeconds(server.pid);
+        const t0 = performance.now();
         const tight = await server.request(
           'tight',
           { durationMs: sc.tightMs, inflight: sc.inflight },
@@ -841,22 +831,19 @@ export async function publishScenario(ctx, id, title, sc) {
   return out;
 }
 
-/** F's batch round: `batchConnections` keep-alive connections POSTing batches of `batch` events. */
-async function batchRound(ctx, id, { server, lgs, poster, sc }) {
+/**
+ * One round of the HTTP publisher against `server` (`run` options: connections, durationMs and,
+ * for the batch route, batch), with the server's CPU and wall time over it and what the
+ * subscribers received once every accepted event reached them.
+ */
+async function postRound(ctx, { server, lgs, poster, sc }, options) {
   await Promise.all(lgs.map((lg) => lg.request('window', { firstSeq: 0, checkOrder: false })));
   const cpu0 = cpuSeconds(server.pid);
   const t0 = performance.now();
   const got = await poster.request(
     'run',
-    {
-      host: '127.0.0.1',
-      port: server.port,
-      topic: TOPIC,
-      connections: sc.batchConnections,
-      durationMs: sc.batchMs,
-      batch: sc.batch,
-    },
-    sc.batchMs + 60_000,
+    { host: '127.0.0.1', port: server.port, topic: TOPIC, ...options },
+    options.durationMs + 60_000,
   );
   const cpuS = cpuSeconds(server.pid) - cpu0;
   const wallS = (performance.now() - t0) / 1000;
@@ -864,6 +851,20 @@ async function batchRound(ctx, id, { server, lgs, poster, sc }) {
     await awaitLoadgens(ctx, lgs, {
       expectDelivered: (got.accepted * sc.subscribers) / lgs.length,
     }),
+  );
+  return { got, cpuS, wallS, subs };
+}
+
+/** F's batch round: `batchConnections` keep-alive connections POSTing batches of `batch` events. */
+async function batchRound(ctx, id, { server, lgs, poster, sc }) {
+  const { got, cpuS, wallS, subs } = await postRound(
+    ctx,
+    { server, lgs, poster, sc },
+    {
+      connections: sc.batchConnections,
+      durationMs: sc.batchMs,
+      batch: sc.batch,
+    },
   );
   if (got.accepted === 0 || got.rejected > 0)
     ctx.fail(
