@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { LoggerService, NestApplicationOptions } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, type RippleApplication } from '../../src/app.setup.js';
 import { createFastifyAdapter } from '../../src/http/fastify-adapter.js';
@@ -56,23 +56,33 @@ export async function startApp(
     builder.setLogger(options.logger);
   }
   const moduleRef = await builder.compile();
-  const appOptions: NestApplicationOptions = {
-    forceCloseConnections: true,
+  const app = await createTestApplication(moduleRef, config, {
     bodyParser: false,
     logger: options.logger ?? ['error', 'warn'],
-  };
-  const app =
-    config.adapter === 'fastify'
-      ? moduleRef.createNestApplication<RippleApplication>(
-          await createFastifyAdapter(config),
-          appOptions,
-        )
-      : moduleRef.createNestApplication<RippleApplication>(appOptions);
+  });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const metricsUrl = app.get(MetricsServer).url?.replace(/\/metrics$/, '');
   return { app, url: `http://127.0.0.1:${port}`, metricsUrl, close: () => app.close() };
+}
+
+/**
+ * A Nest application of `moduleRef` on the platform `config.adapter` names, as main.ts makes it
+ * (Fastify's with its options), with `forceCloseConnections` so that closing it ends open streams.
+ */
+export async function createTestApplication(
+  moduleRef: TestingModule,
+  config: Pick<RippleConfig, 'adapter' | 'trustProxy'>,
+  options: NestApplicationOptions = {},
+): Promise<RippleApplication> {
+  const appOptions: NestApplicationOptions = { forceCloseConnections: true, ...options };
+  return config.adapter === 'fastify'
+    ? moduleRef.createNestApplication<RippleApplication>(
+        await createFastifyAdapter(config),
+        appOptions,
+      )
+    : moduleRef.createNestApplication<RippleApplication>(appOptions);
 }
 
 /** POSTs a JSON body (or raw text) and returns the status and the parsed answer. */
