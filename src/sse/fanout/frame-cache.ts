@@ -1,3 +1,4 @@
+import { AgeOrderedMap } from '../collections/age-ordered-map.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { sharedFrame, type SharedFrame } from '../wire/sse-frame.js';
 
@@ -15,21 +16,13 @@ const FRAME_OVERHEAD_BYTES = 200;
  * own. Keyed by the event's cursor, not the object: a Redis history reads new objects each time.
  */
 export class FrameCache {
-  /** By cursor, in age order: what the bound counts and evicts. */
-  private readonly frames = new Map<string, Cached>();
+  /** By cursor, oldest first: what the bound counts and evicts. */
+  private readonly frames = new AgeOrderedMap<string, Cached>();
   /**
    * The same entries by the event object that was encoded: the memory history hands every stream
    * the same objects, found without building and hashing a key string per frame.
    */
   private readonly byEvent = new Map<TopicEvent, Cached>();
-  /**
-   * The entries in age order, the oldest at `head`: eviction takes from here. Iterating the Map
-   * from its start would cost as much as the entries deleted before it since V8 last compacted
-   * its table (deleted entries stay as holes): at a full cache, every publish evicts, and that
-   * walk took 18% of the batch route's CPU.
-   */
-  private order: Cached[] = [];
-  private head = 0;
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
@@ -55,34 +48,23 @@ export class FrameCache {
     if (cost > this.maxBytes) {
       return frame;
     }
-    const entry: Cached = { key, frame, event, cost };
+    const entry: Cached = { frame, event, cost };
     this.frames.set(key, entry);
     this.byEvent.set(event, entry);
-    this.order.push(entry);
     this.bytes += cost;
     while (this.bytes > this.maxBytes) {
-      this.evictOldest();
+      const old = this.frames.deleteOldest();
+      if (!old) {
+        break;
+      }
+      this.byEvent.delete(old.value.event);
+      this.bytes -= old.value.cost;
     }
     return frame;
-  }
-
-  private evictOldest(): void {
-    const old = this.order[this.head];
-    this.order[this.head++] = undefined as unknown as Cached;
-    this.frames.delete(old.key);
-    this.byEvent.delete(old.event);
-    this.bytes -= old.cost;
-    // The evicted front is dropped once it is half the array: each entry is copied O(1) times.
-    if (this.head >= 1024 && this.head * 2 >= this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
   }
 }
 
 interface Cached {
-  /** Its key in `frames`. */
-  readonly key: string;
   readonly frame: SharedFrame;
   /** The object it was encoded from (its key in `byEvent`). */
   readonly event: TopicEvent;
