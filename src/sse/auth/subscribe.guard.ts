@@ -37,7 +37,8 @@ export class SubscribeGuard implements CanActivate {
     this.auth = options.auth;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for public topics (most streams): Nest awaits only a guard's Promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
     const asked = topicsOf(request.query?.topic);
     const privateTopics = asked.filter((topic) =>
@@ -46,6 +47,14 @@ export class SubscribeGuard implements CanActivate {
     if (privateTopics.length === 0) {
       return true;
     }
+    return this.checkGrant(context, request, privateTopics);
+  }
+
+  private async checkGrant(
+    context: ExecutionContext,
+    request: Request,
+    privateTopics: string[],
+  ): Promise<boolean> {
     try {
       const found = requestToken(request, this.auth.cookieName, true);
       if (!found) {

@@ -145,9 +145,10 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
             connection.endEmpty();
             return;
           }
-          // Events are small and latency matters more than packet count.
+          // Events are small and latency matters more than packet count. No TCP keep-alive: the
+          // heartbeat writes to an idle stream long before the kernel's probes would start (2 h),
+          // and would cost a system call per opening.
           request.socket.setNoDelay(true);
-          request.socket.setKeepAlive(true);
           this.metrics.streamOpened();
           connection.open();
           report.answer(true);
@@ -235,7 +236,7 @@ class StreamReport implements SseConnectionEvents {
     this.opened = opened;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
-    subscriber?.next(ownedByRipple());
+    subscriber?.next(OWNED_BY_RIPPLE);
     subscriber?.complete();
   }
 
@@ -313,8 +314,11 @@ const WRITTEN_BY_RIPPLE = new Error('The response is written by Ripple');
  * with an error handler that does nothing. Nest hands a failed body to its error handler rather
  * than piping it, so it leaves the response to the connection, and holds nothing of the request
  * while the stream is open (a body piped into the response would hold Nest's pipe and listeners,
- * and the body, for the stream's life).
+ * and the body, for the stream's life). One for every stream: a failed stream stays failed
+ * (destroying it again does nothing), and a storm of openings need not make and fail a stream each.
  */
+const OWNED_BY_RIPPLE = ownedByRipple();
+
 function ownedByRipple(): StreamableFile {
   const body = new Readable({ read: () => undefined });
   const file = new StreamableFile(body).setErrorHandler(() => undefined);
