@@ -4,7 +4,6 @@ import {
   HttpStatus,
   Inject,
   Post,
-  Query,
   Req,
   Res,
   UnsupportedMediaTypeException,
@@ -26,6 +25,7 @@ import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
 import { isJsonMediaType } from '../validation/json-media-type.js';
 import { checkBatchBody, checkPublishBody } from '../validation/request-checks.js';
+import { RequestQuery } from '../validation/request-query.js';
 import { RippleSse } from '../writer/ripple-sse.decorator.js';
 import { ENVELOPE_BYTES, readPublishBody } from './publish-body.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
@@ -64,9 +64,8 @@ export class EventsController {
   // Last, so that its writer is the outermost interceptor: it writes what the others let through.
   @RippleSse()
   stream(
-    // The query whole: Express 5 parses it again at every read of `request.query`, and a storm
-    // of reconnects pays for each parse.
-    @Query() query: StreamQuery,
+    // Parsed once for the guard and the handler (see requestQuery).
+    @RequestQuery() query: StreamQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
   ): Observable<MessageEvent> {
     const { topic, lastEventId, last, since } = query;
