@@ -85,8 +85,21 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     next: CallHandler<MessageEvent>,
   ): Observable<StreamableFile> {
     const http = context.switchToHttp();
-    const request = http.getRequest<IncomingMessage & { ip?: string }>();
-    const response = http.getResponse<ServerResponse>();
+    return this.write(http.getRequest(), http.getResponse(), next);
+  }
+
+  /**
+   * What `intercept` does, for a route that writes its stream itself rather than through Nest's
+   * interceptor chain (the built-in `GET /events`, which has no interceptor between its handler
+   * and the writer, and is spared the chain's per-request Observables and Promises): the
+   * handler returns this, and interceptors outside it (global, controller) see the same as with
+   * `@RippleSse()`, a `StreamableFile` at the opening or the error that refused it.
+   */
+  write(
+    request: IncomingMessage & { ip?: string },
+    response: ServerResponse,
+    source: CallHandler<MessageEvent>,
+  ): Observable<StreamableFile> {
     const head = request.method === 'HEAD';
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
@@ -155,7 +168,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           // The request pipeline is over: what Express's routing left goes with it.
           releaseRoutingLeftovers(request, response);
         };
-        connection.start(next.handle(), answer, (err) => {
+        connection.start(source.handle(), answer, (err) => {
           if (!report.refuse(err)) {
             this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
           }
