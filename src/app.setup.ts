@@ -78,28 +78,38 @@ export function configureApp(
 
 /**
  * Node checks `headersTimeout` only every 30 s (connectionsCheckingInterval), so a connection
- * that trickles its first request's headers is closed here on time.
+ * that trickles its first request's headers is closed here on time: within a tenth of the timeout
+ * past it.
  */
 function cutSlowHeaders(server: Server, timeoutMs: number): void {
-  const pending = new WeakMap<Socket, NodeJS.Timeout>();
-  // One listener for every socket, not a closure each: a connection that stays (a stream) keeps
-  // nothing of this once its request is in.
-  const forget = function (this: Socket): void {
-    clearTimeout(pending.get(this));
-    pending.delete(this);
-    this.off('close', forget);
+  // Connections waiting for their first request, with their deadlines: one sweep for all of them
+  // rather than a timer, a map entry and a close listener for each, which a reconnect storm would
+  // pay for every client. One that closed before its request is let go at the next sweep.
+  const waiting = new Map<Socket, number>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [socket, deadline] of waiting) {
+      if (socket.destroyed || deadline <= now) {
+        waiting.delete(socket);
+        socket.destroy();
+      }
+    }
+    if (waiting.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
   };
   server.on('connection', (socket: Socket) => {
-    const timer = setTimeout(destroySocket, timeoutMs, socket);
-    timer.unref();
-    pending.set(socket, timer);
-    socket.on('close', forget);
+    waiting.set(socket, Date.now() + timeoutMs);
+    sweeper ??= setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 10))).unref();
   });
   server.on('request', (request: IncomingMessage) => {
-    forget.call(request.socket);
+    waiting.delete(request.socket);
   });
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
+  server.on('close', () => {
+    clearInterval(sweeper);
+    sweeper = undefined;
+    waiting.clear();
+  });
 }

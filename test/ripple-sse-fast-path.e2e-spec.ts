@@ -148,7 +148,7 @@ class Deliveries implements SseMetrics {
 class DeliveriesModule {}
 
 @Module({
-  imports: [SseModule.forRoot({ drainMs: 0 }), DeliveriesModule],
+  imports: [SseModule.forRoot({ drainMs: 0, routes: { path: 'events' } }), DeliveriesModule],
   controllers: [OwnInterceptorsController, WrappedController],
   providers: [{ provide: APP_INTERCEPTOR, useValue: globalByProvider }],
 })
@@ -241,6 +241,16 @@ describe('@RippleSse() and interceptors: the fast path (e2e)', () => {
     expect(deliveries.of('wrapped')).toEqual(fastPath);
     for (const outer of [globalByProvider, globalByApp, onController]) {
       const seen = outer.seen.on('/wrapped/as-is');
+      expect(seen).toHaveLength(2);
+      expect(seen.every((value) => value instanceof StreamableFile)).toBe(true);
+    }
+  });
+
+  it("serves the module's GET /events (which writes its stream itself) as a @RippleSse() route: the fast path, and the StreamableFile to global interceptors", async () => {
+    expect(await received('/events', 'built-in')).toEqual([texts, texts]);
+    expect(deliveries.of('built-in')).toEqual(fastPath);
+    for (const outer of [globalByProvider, globalByApp]) {
+      const seen = outer.seen.on('/events');
       expect(seen).toHaveLength(2);
       expect(seen.every((value) => value instanceof StreamableFile)).toBe(true);
     }

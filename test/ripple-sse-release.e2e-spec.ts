@@ -55,7 +55,7 @@ class ReleaseController {
 }
 
 @Module({
-  imports: [SseModule.forRoot({ drainMs: 0, heartbeatMs: 100 })],
+  imports: [SseModule.forRoot({ drainMs: 0, heartbeatMs: 100, routes: { path: 'events' } })],
   controllers: [ReleaseController],
   providers: [{ provide: APP_INTERCEPTOR, useClass: Witness }],
 })
@@ -112,6 +112,29 @@ describe('an open stream lets its request pipeline go (e2e)', () => {
       expect(frames.map((frame) => JSON.parse(frame.data) as string)).toEqual(['before', 'after']);
       const heartbeats = reader.comments;
       await reader.waitFor((r) => r.comments > heartbeats, 2000, 'a heartbeat');
+      expect(reader.ended).toBe(false);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("collects the request's ExecutionContext of the module's GET /events, which writes its stream itself", async () => {
+    witnesses.context = undefined;
+    const reader = await SseReader.open(`${url}/events?topic=built-in`);
+    try {
+      await reader.framesOf('retry', 1);
+      expect(witnesses.context).toBeDefined();
+      await until(
+        () => {
+          gc();
+          return witnesses.context?.deref() === undefined;
+        },
+        'the request pipeline of the open stream to be collected',
+        10_000,
+      );
+      await hub.publish('built-in', 'after');
+      const frames = await reader.framesOf('built-in', 1);
+      expect(frames.map((frame) => JSON.parse(frame.data) as string)).toEqual(['after']);
       expect(reader.ended).toBe(false);
     } finally {
       reader.close();

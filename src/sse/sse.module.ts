@@ -52,10 +52,12 @@ export class SseModule extends ConfigurableSseModule implements NestModule {
     }
     const { path, topicsPath } = this.routes;
     // Every method, so that preflight OPTIONS requests reach it too; not the topics list, which
-    // `<path>/:topic` would match when it is mounted under the path.
+    // `<path>/:topic` matches when it is mounted under the path. Excluded only then: an exclusion
+    // costs every request through the middleware a parse and a match of its URL.
+    const underPath = topicsPath !== false && topicsPath.startsWith(`${path}/`);
     consumer
       .apply(CorsMiddleware)
-      .exclude(...(topicsPath === false ? [] : [{ path: topicsPath, method: RequestMethod.GET }]))
+      .exclude(...(underPath ? [{ path: topicsPath, method: RequestMethod.GET }] : []))
       .forRoutes(
         { path, method: RequestMethod.ALL },
         { path: `${path}/:topic`, method: RequestMethod.ALL },

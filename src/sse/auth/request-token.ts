@@ -12,6 +12,7 @@ import {
   type RequestLike,
 } from '../http/http-objects.js';
 import { BAD_AUTHORIZATION_HEADER, BAD_QUERY_TOKEN, REFUSED } from './auth.messages.js';
+import { requestQuery } from '../validation/request-query.js';
 import type { RequestToken } from './grant.interface.js';
 
 /** The query parameter for clients that can set neither a header nor a cookie. */
@@ -39,7 +40,7 @@ export function requestToken(
     return { token: match[1], source: 'header' };
   }
   if (allowQuery) {
-    const query = (request.query as Record<string, unknown> | undefined)?.[ACCESS_TOKEN_PARAM];
+    const query = requestQuery(request)[ACCESS_TOKEN_PARAM];
     if (Array.isArray(query) || (query !== undefined && typeof query !== 'string')) {
       throw new UnauthorizedException(BAD_QUERY_TOKEN());
     }

@@ -13,6 +13,7 @@ import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
 import { NO_SUBSCRIBE_GRANT, NO_SUBSCRIBE_TOKEN } from './auth.messages.js';
+import { requestQuery } from '../validation/request-query.js';
 import { setRequestGrant } from './request-grant.js';
 import { noteRefusal, requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
@@ -37,15 +38,24 @@ export class SubscribeGuard implements CanActivate {
     this.auth = options.auth;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for public topics (most streams): Nest awaits only a guard's Promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<RequestLike>();
-    const asked = topicsOf(request.query?.topic);
+    const asked = topicsOf(requestQuery(request).topic);
     const privateTopics = asked.filter((topic) =>
       matchesAnyPattern(this.auth.privateTopics, topic),
     );
     if (privateTopics.length === 0) {
       return true;
     }
+    return this.checkGrant(context, request, privateTopics);
+  }
+
+  private async checkGrant(
+    context: ExecutionContext,
+    request: RequestLike,
+    privateTopics: string[],
+  ): Promise<boolean> {
     try {
       const found = requestToken(request, this.auth.cookieName, true);
       if (!found) {

@@ -8,7 +8,12 @@ import {
 } from '@nestjs/common';
 import { Observable, defer, map, switchMap, timer } from 'rxjs';
 import { OpeningOnly, RippleFastPathSafe } from '../stream/fast-path-safe.decorator.js';
-import { streamControlOf, type StreamControl } from '../stream/stream-control.js';
+import type { HubStream } from '../stream/hub-stream.js';
+import {
+  streamControlOf,
+  type StreamControl,
+  type StreamExpiry,
+} from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
 import { markGrantExpired, requestGrant } from './request-grant.js';
 
@@ -31,17 +36,32 @@ export class TokenExpiryInterceptor implements NestInterceptor<MessageEvent, Mes
   private readonly logger = new Logger(TokenExpiryInterceptor.name);
 
   intercept(context: ExecutionContext, next: CallHandler<MessageEvent>): Observable<MessageEvent> {
-    const request = context.switchToHttp().getRequest<object>();
-    const expiresAt = requestGrant(request)?.expiresAt;
+    const expiry = tokenExpiry(context.switchToHttp().getRequest<object>(), this.logger);
     const stream = next.handle();
-    if (expiresAt === undefined) {
-      return stream;
-    }
-    return endAtExpiry(stream, expiresAt, () => {
-      markGrantExpired(request);
-      this.logger.debug(STREAM_TOKEN_EXPIRED());
-    });
+    return expiry ? endAtExpiry(stream, expiry.at, expiry.onEnd) : stream;
   }
+}
+
+/**
+ * The same for a route that writes its hub stream itself, with no interceptor (the built-in
+ * `GET /events`): the stream is given its token's expiry before it opens.
+ */
+export function endAtTokenExpiry(stream: HubStream, request: object, logger: Logger): HubStream {
+  stream.expiry = tokenExpiry(request, logger);
+  return stream;
+}
+
+/** When the request's token expires, if it does, and what its stream's end then records. */
+function tokenExpiry(request: object, logger: Logger): StreamExpiry | undefined {
+  const at = requestGrant(request)?.expiresAt;
+  if (at === undefined) {
+    return undefined;
+  }
+  const onEnd = () => {
+    markGrantExpired(request);
+    logger.debug(STREAM_TOKEN_EXPIRED());
+  };
+  return { at, last: tokenExpired, onEnd };
 }
 
 /**

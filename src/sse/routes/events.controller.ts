@@ -4,22 +4,23 @@ import {
   HttpStatus,
   Inject,
   Post,
-  Query,
   Req,
   Res,
   UnsupportedMediaTypeException,
   UseFilters,
   UseGuards,
-  UseInterceptors,
-  type MessageEvent,
+  Get,
+  Logger,
+  StreamableFile,
 } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Observable } from 'rxjs';
+import { throwError, type Observable } from 'rxjs';
 import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
-import { TokenExpiryInterceptor } from '../auth/token-expiry.interceptor.js';
+import { endAtTokenExpiry } from '../auth/token-expiry.interceptor.js';
 import { TokenService } from '../auth/token.service.js';
 import { SseHub } from '../sse-hub.service.js';
+import { allowFastPath } from '../stream/hub-stream.js';
 import { checkRecent } from '../stream/recent-history.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
@@ -33,9 +34,18 @@ import {
 } from '../http/http-objects.js';
 import { isJsonMediaType } from '../validation/json-media-type.js';
 import { checkBatchBody, checkPublishBody } from '../validation/request-checks.js';
-import { RippleSse } from '../writer/ripple-sse.decorator.js';
+import { RequestQuery } from '../validation/request-query.js';
+import { SseWriterInterceptor } from '../writer/sse-writer.interceptor.js';
 import { ENVELOPE_BYTES, readPublishBody } from './publish-body.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
+
+/** What `GET /<path>` reads of its query, as sent (checked by the hub and checkRecent). */
+interface StreamQuery {
+  topic?: unknown;
+  lastEventId?: unknown;
+  last?: unknown;
+  since?: unknown;
+}
 
 /**
  * The stream and publish routes, mounted at the `routes` extra's `path` (mountRoutes). Their
@@ -45,8 +55,11 @@ import { SseExceptionFilter } from './sse-exception.filter.js';
 export class EventsController {
   private readonly bodyLimit: number;
 
+  private readonly logger = new Logger(EventsController.name);
+
   constructor(
     private readonly hub: SseHub,
+    private readonly writer: SseWriterInterceptor,
     private readonly tokens: TokenService,
     @Inject(SSE_OPTIONS) private readonly options: ResolvedSseOptions,
   ) {
@@ -57,21 +70,42 @@ export class EventsController {
    * `GET /<path>?topic=a&topic=b`. EventSource sends the cursor as the Last-Event-ID header on
    * reconnect; the query parameter serves clients that cannot set headers. Private topics need a
    * subscribe grant, and the stream ends when its token expires.
+   *
+   * Not a `@RippleSse()` route, though it is sent as one: with nothing between its handler and
+   * Ripple's writer, it hands its stream to the writer itself, and so has no interceptor of its
+   * own. Nest then skips its interceptor chain (per request: an Observable, a Promise and an async
+   * context per interceptor, and the handler's result tracked in a ReplaySubject), which every
+   * opening of a reconnect storm paid (docs/performance.md). Guards, pipes, filters and the
+   * application's global interceptors apply as to any route; the latter see what they see of a
+   * `@RippleSse()` route, a `StreamableFile` at the opening or the error that refused it.
    */
+  @Get()
   @UseGuards(SubscribeGuard)
-  @UseInterceptors(TokenExpiryInterceptor)
-  // Last, so that its writer is the outermost interceptor: it writes what the others let through.
-  @RippleSse()
   stream(
-    @Query('topic') topic: unknown,
-    @Query('lastEventId') lastEventIdQuery: unknown,
+    // Parsed once for the guard and the handler (see requestQuery).
+    @RequestQuery() query: StreamQuery,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
-    @Query('last') last: unknown,
-    @Query('since') since: unknown,
-  ): Observable<MessageEvent> {
-    const fromQuery = typeof lastEventIdQuery === 'string' ? lastEventIdQuery : undefined;
-    const recent = checkRecent(last, since);
-    return this.hub.stream(topic as string[], lastEventIdHeader || fromQuery, recent);
+    @Req() request: PlatformRequest,
+    // Passed through: Nest still answers the route (with what the writer gives it).
+    @Res({ passthrough: true }) response: PlatformResponse,
+  ): Observable<StreamableFile> {
+    return this.writer.write(request, response, {
+      // Called by the writer once the stream has its place, and failing as Nest's chain would
+      // make it fail: an Observable that errors, which the writer counts as a refusal.
+      handle: () => {
+        try {
+          const { topic, lastEventId, last, since } = query;
+          const fromQuery = typeof lastEventId === 'string' ? lastEventId : undefined;
+          const recent = checkRecent(last, since);
+          const stream = this.hub.stream(topic as string[], lastEventIdHeader || fromQuery, recent);
+          // Everything the writer may do with a hub stream: nothing stands between them.
+          allowFastPath(stream, true);
+          return endAtTokenExpiry(stream, request, this.logger);
+        } catch (err) {
+          return throwError(() => err);
+        }
+      },
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { StreamRoute } from './resumable-stream.js';
+import type { StreamExpiry } from './stream-control.js';
 
 /**
  * What `SseHub.stream()` returns: an Observable of MessageEvents, as any streaming route returns.
@@ -14,6 +15,8 @@ import type { StreamRoute } from './resumable-stream.js';
 export class HubStream extends Observable<MessageEvent> implements StreamRoute {
   fastPathAllowed = false;
   handOverAllowed = false;
+  /** Set by a route that ends the stream at a given time (a token's expiry), before it opens. */
+  expiry: StreamExpiry | undefined = undefined;
 }
 
 /** `@RippleSse()` marks what its handler returned, once the handler has returned it. */

@@ -25,6 +25,7 @@ import {
   withStreamControl,
   type DirectSink,
   type StreamControl,
+  type StreamExpiry,
   type StreamHolder,
   type StreamWriter,
 } from './stream-control.js';
@@ -66,6 +67,8 @@ export interface StreamRoute {
   readonly fastPathAllowed: boolean;
   /** The writer may hold the whole stream and leave the Observable (StreamControl.handOver). */
   readonly handOverAllowed: boolean;
+  /** The stream ends itself then (StreamControl.endAt), as if asked at its opening. */
+  readonly expiry?: StreamExpiry;
 }
 
 /** An open stream, as the hub sees it. */
@@ -610,6 +613,9 @@ class ResumableStream implements OpenStream, StreamControl, Ticking {
     this.route = undefined;
     this.direct = this.single && (route?.fastPathAllowed ?? this.deps.directAllowed?.() ?? false);
     this.handOverAllowed = route?.handOverAllowed ?? false;
+    if (route?.expiry) {
+      this.endAt(route.expiry.at, route.expiry.last, route.expiry.onEnd);
+    }
     // Jittered, so that clients dropped together (a restart) do not come back together.
     const opening = openingMessage(
       Math.round(this.deps.retryMs * (0.8 + 0.4 * Math.random())),

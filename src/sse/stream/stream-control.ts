@@ -70,6 +70,15 @@ export interface StreamControl {
   close(): void;
 }
 
+/** When a stream ends itself, and how (StreamControl.endAt's arguments). */
+export interface StreamExpiry {
+  /** Epoch ms. */
+  at: number;
+  /** The stream's last message, given its cursor. */
+  last: (cursor: string) => MessageEvent;
+  onEnd?: () => void;
+}
+
 export const STREAM_CONTROL = Symbol('ripple.streamControl');
 
 /** Not enumerable, so a copy of the message (`{ ...message }`) drops it. */

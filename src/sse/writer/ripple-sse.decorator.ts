@@ -27,9 +27,9 @@ import { SseWriterInterceptor } from './sse-writer.interceptor.js';
  * does for that stream: every event then goes through the Observable and its interceptors.
  *
  * Holding the stream: when nothing but Ripple's own interceptors sits between the handler and the
- * writer (as on `GET /events`), the writer takes the whole stream over at its opening and leaves
- * the Observable, so that an open stream keeps its socket and its own state, not the request
- * pipeline that opened it (see StreamControl.handOver). An interceptor of the application there,
+ * writer (as on `GET /events`, which hands its stream to the writer itself), the writer takes the
+ * whole stream over at its opening and leaves the Observable, so that an open stream keeps its
+ * socket and its own state, not the request pipeline that opened it (see StreamControl.handOver). An interceptor of the application there,
  * marked or not, is promised the stream's end, so its route keeps the Observable subscribed.
  */
 export function RippleSse(path?: string): MethodDecorator {

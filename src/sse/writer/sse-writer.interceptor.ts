@@ -93,10 +93,28 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     next: CallHandler<MessageEvent>,
   ): Observable<StreamableFile> {
     const http = context.switchToHttp();
-    // The platform's request (Express's, or Fastify's wrapper) keys the guards' grants and gives
-    // the client's address as the platform's proxy settings say; everything else is Node's.
-    const platformRequest = http.getRequest<PlatformRequest & { ip?: string }>();
-    const reply = http.getResponse<PlatformResponse>();
+    return this.write(
+      http.getRequest<PlatformRequest & { ip?: string }>(),
+      http.getResponse<PlatformResponse>(),
+      next,
+    );
+  }
+
+  /**
+   * What `intercept` does, for a route that writes its stream itself rather than through Nest's
+   * interceptor chain (the built-in `GET /events`, which has no interceptor between its handler
+   * and the writer, and is spared the chain's per-request Observables and Promises): the
+   * handler returns this, and interceptors outside it (global, controller) see the same as with
+   * `@RippleSse()`, a `StreamableFile` at the opening or the error that refused it.
+   *
+   * The platform's request (Express's, or Fastify's wrapper) keys the guards' grants and gives
+   * the client's address as the platform's proxy settings say; everything else is Node's.
+   */
+  write(
+    platformRequest: PlatformRequest & { ip?: string },
+    reply: PlatformResponse,
+    source: CallHandler<MessageEvent>,
+  ): Observable<StreamableFile> {
     const request = rawRequest(platformRequest);
     const response = rawResponse(reply);
     const head = request.method === 'HEAD';
@@ -160,16 +178,17 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
             connection.endEmpty();
             return;
           }
-          // Events are small and latency matters more than packet count.
+          // Events are small and latency matters more than packet count. No TCP keep-alive: the
+          // heartbeat writes to an idle stream long before the kernel's probes would start (2 h),
+          // and would cost a system call per opening.
           request.socket.setNoDelay(true);
-          request.socket.setKeepAlive(true);
           this.metrics.streamOpened();
           connection.open();
           report.answer(true);
           // The request pipeline is over: what Express's routing left goes with it.
           releaseRoutingLeftovers(request, response);
         };
-        connection.start(next.handle(), answer, (err) => {
+        connection.start(source.handle(), answer, (err) => {
           if (!report.refuse(err)) {
             this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
           }
@@ -254,7 +273,7 @@ class StreamReport implements SseConnectionEvents {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     this.reply = undefined;
-    subscriber?.next(ownedByRipple());
+    subscriber?.next(OWNED_BY_RIPPLE);
     subscriber?.complete();
   }
 
@@ -346,8 +365,11 @@ const WRITTEN_BY_RIPPLE = new Error('The response is written by Ripple');
  * with an error handler that does nothing. Nest hands a failed body to its error handler rather
  * than piping it, so it leaves the response to the connection, and holds nothing of the request
  * while the stream is open (a body piped into the response would hold Nest's pipe and listeners,
- * and the body, for the stream's life).
+ * and the body, for the stream's life). One for every stream: a failed stream stays failed
+ * (destroying it again does nothing), and a storm of openings need not make and fail a stream each.
  */
+const OWNED_BY_RIPPLE = ownedByRipple();
+
 function ownedByRipple(): StreamableFile {
   const body = new Readable({ read: () => undefined });
   const file = new StreamableFile(body).setErrorHandler(() => undefined);
