@@ -26,6 +26,22 @@ describe('FrameCache', () => {
     expect(cache.frameOf(ev('t', 1))).not.toBe(frames[0]);
   });
 
+  it('stays within its bytes over many more frames than it holds, keeping the newest', () => {
+    const one = new FrameCache(1 << 20);
+    one.frameOf(ev('t', 1));
+    const cost = one.size;
+    const cache = new FrameCache(cost * 100);
+    const kept: ReturnType<FrameCache['frameOf']>[] = [];
+    for (let ms = 1; ms <= 5000; ms++) {
+      kept.push(cache.frameOf(ev('t', ms)));
+      expect(cache.size).toBeLessThanOrEqual(cost * 100);
+    }
+    expect(cache.size).toBeGreaterThan(cost * 80);
+    expect(cache.frameOf(ev('t', 5000))).toBe(kept[4999]);
+    expect(cache.frameOf(ev('t', 4951))).toBe(kept[4950]);
+    expect(cache.frameOf(ev('t', 3000))).not.toBe(kept[2999]);
+  });
+
   it('keeps nothing at 0, and still encodes', () => {
     const cache = new FrameCache(0);
     const event = ev('t', 1);

@@ -1,3 +1,4 @@
+import { AgeOrderedMap } from '../collections/age-ordered-map.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { sharedFrame, type SharedFrame } from '../wire/sse-frame.js';
 
@@ -15,8 +16,8 @@ const FRAME_OVERHEAD_BYTES = 200;
  * own. Keyed by the event's cursor, not the object: a Redis history reads new objects each time.
  */
 export class FrameCache {
-  /** By cursor, in age order: what the bound counts and evicts. */
-  private readonly frames = new Map<string, Cached>();
+  /** By cursor, oldest first: what the bound counts and evicts. */
+  private readonly frames = new AgeOrderedMap<string, Cached>();
   /**
    * The same entries by the event object that was encoded: the memory history hands every stream
    * the same objects, found without building and hashing a key string per frame.
@@ -51,14 +52,13 @@ export class FrameCache {
     this.frames.set(key, entry);
     this.byEvent.set(event, entry);
     this.bytes += cost;
-    // Insertion order is age order: the first entry is the oldest frame.
-    for (const [oldKey, old] of this.frames) {
-      if (this.bytes <= this.maxBytes) {
+    while (this.bytes > this.maxBytes) {
+      const old = this.frames.deleteOldest();
+      if (!old) {
         break;
       }
-      this.frames.delete(oldKey);
-      this.byEvent.delete(old.event);
-      this.bytes -= old.cost;
+      this.byEvent.delete(old.value.event);
+      this.bytes -= old.value.cost;
     }
     return frame;
   }

@@ -3,7 +3,7 @@ import { freshTopic, redisSeams, type MakeSeams } from '../../../test/contracts/
 import { describeWithRedis, dropPrefix, TEST_REDIS_URL } from '../../../test/utils/redis.js';
 import { RedisConnections } from '../redis/redis-connections.js';
 import { MemoryTransport } from '../transport/memory-transport.js';
-import type { History, HistoryRead } from './history.interface.js';
+import type { History, HistoryRead, Recent } from './history.interface.js';
 import { MemoryHistory } from './memory-history.js';
 import { SharedReads } from './shared-reads.js';
 
@@ -43,6 +43,10 @@ class Counted implements History {
   readAfter(topic: string, after: string, limit: number): Promise<HistoryRead> {
     this.reads++;
     return this.inner.readAfter(topic, after, limit);
+  }
+  recentStart(topic: string, recent: Recent): Promise<string> {
+    this.reads++;
+    return this.inner.recentStart(topic, recent);
   }
 }
 
@@ -115,6 +119,7 @@ describe('shared history reads, failing', () => {
     let fail = true;
     const failing: History = {
       head: () => Promise.resolve('0-0'),
+      recentStart: () => Promise.resolve('0-0'),
       readAfter: () => {
         calls++;
         return fail

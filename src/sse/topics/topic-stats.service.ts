@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AgeOrderedMap } from '../collections/age-ordered-map.js';
 import { matchesAnyPattern } from '../auth/topic-pattern.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
@@ -68,11 +69,11 @@ const LIST_CACHE_MS = 1000;
 export class TopicStats {
   private readonly entries = new Map<string, TopicEntry>();
   /**
-   * The entries that may be evicted (no subscriber, no producer), least recently active first: a
-   * Map keeps insertion order, and an entry is moved to its end when active, so eviction and
-   * pruning take the first ones, each in O(1).
+   * The entries that may be evicted (no subscriber, no producer), least recently active first: an
+   * entry is moved to the newest end when active, so eviction and pruning take the oldest ones,
+   * each in O(1).
    */
-  private readonly idle = new Map<string, TopicEntry>();
+  private readonly idle = new AgeOrderedMap<string, TopicEntry>();
   private untracked = 0;
   private snapshot?: Snapshot;
   private readonly maxTracked: number;
@@ -204,23 +205,22 @@ export class TopicStats {
   }
 
   private evictOne(): boolean {
-    const oldest = this.idle.keys().next();
-    if (oldest.done) {
+    const oldest = this.idle.deleteOldest();
+    if (!oldest) {
       return false;
     }
-    this.idle.delete(oldest.value);
-    this.entries.delete(oldest.value);
+    this.entries.delete(oldest.key);
     return true;
   }
 
   private prune(now: number): void {
-    for (const [topic, entry] of this.idle) {
-      if (now - entry.lastActive <= IDLE_MS) {
+    for (let oldest = this.idle.oldest(); oldest; oldest = this.idle.oldest()) {
+      if (now - oldest.value.lastActive <= IDLE_MS) {
         // The rest were active later still.
         return;
       }
-      this.idle.delete(topic);
-      this.entries.delete(topic);
+      this.idle.deleteOldest();
+      this.entries.delete(oldest.key);
     }
   }
 }

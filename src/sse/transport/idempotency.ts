@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AgeOrderedMap } from '../collections/age-ordered-map.js';
 import type { OutgoingEvent } from '../topic-event.interface.js';
 
 /**
@@ -30,7 +31,7 @@ interface Remembered {
  * the same for all, so insertion order is expiry order, and the oldest go first either way.
  */
 export class IdempotencyKeys {
-  private readonly entries = new Map<string, Remembered>();
+  private readonly entries = new AgeOrderedMap<string, Remembered>();
 
   constructor(
     private readonly windowMs: number,
@@ -51,21 +52,17 @@ export class IdempotencyKeys {
   remember(topic: string, key: string, id: string, fingerprint: string, now = Date.now()): void {
     this.expire(now);
     while (this.entries.size >= this.maxKeys) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) {
-        break;
-      }
-      this.entries.delete(oldest.value);
+      this.entries.deleteOldest();
     }
     this.entries.set(entryKey(topic, key), { id, fingerprint, expiresAt: now + this.windowMs });
   }
 
   private expire(now: number): void {
-    for (const [name, entry] of this.entries) {
-      if (entry.expiresAt > now) {
+    for (let oldest = this.entries.oldest(); oldest; oldest = this.entries.oldest()) {
+      if (oldest.value.expiresAt > now) {
         return;
       }
-      this.entries.delete(name);
+      this.entries.deleteOldest();
     }
   }
 }
