@@ -9,7 +9,7 @@
  *
  *   --quick             smaller N, shorter windows, one run per scenario (the CI smoke run, < 2 min)
  *   --only=A,C          run only these scenarios (A B C D E F G H S L)
- *   --servers=ripple,raw   only these servers (ripple raw corked nest)
+ *   --servers=ripple,raw   only these servers (ripple raw corked nest raw-h2; raw-h2 runs in A only)
  *   --reps=N            runs per scenario (default 3, or 1 with --quick)
  *   --no-build          use the dist/ that is there
  *   --ref=HEAD          build and measure the Ripple of a commit instead of the working tree (exported
@@ -625,7 +625,13 @@ for (const s of SCENARIOS) {
   const sc = { ...cfg.scenarios[s.id] };
   const runCfg = sc.windowMs ? { ...cfg, windowMs: sc.windowMs } : cfg;
   progress(`scenario ${s.id}: ${s.title}`);
-  const result = await s.run({ ...ctx, cfg: runCfg }, s.id, s.title, sc);
+  const scenarioServers = servers.filter((k) => SERVERS[k].scenarios?.includes(s.id) ?? true);
+  const result = await s.run(
+    { ...ctx, cfg: runCfg, servers: scenarioServers },
+    s.id,
+    s.title,
+    sc,
+  );
   result.kind = s.kind;
   result.short = s.short(sc);
   addRatios(result);
