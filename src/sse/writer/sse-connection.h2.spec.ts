@@ -7,7 +7,9 @@
  *
  * The client here advertises a small stream window (SETTINGS_INITIAL_WINDOW_SIZE) so that a stream
  * it does not read fills quickly; Node's client keeps the session's window open for the streams it
- * does read, as browsers do. Timers are real: the deadlines are short.
+ * does read, as browsers do. Timers are real: the deadlines are short. One test runs resumable
+ * streams over a topic's channel, for the fast path's HTTP/2 form: the channel writes a live
+ * event's shared frame (its plain bytes) to every one-topic stream directly.
  */
 import http2, {
   type ClientHttp2Session,
@@ -19,10 +21,14 @@ import http2, {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { MessageEvent } from '@nestjs/common';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { Subject } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Subject, type Observable } from 'rxjs';
 import { until } from '../../../test/utils/until.js';
-import { ev } from '../../../test/utils/scripted-transport.js';
+import { ScriptedHistory } from '../../../test/utils/scripted-history.js';
+import { ev, ScriptedTransport } from '../../../test/utils/scripted-transport.js';
+import { TopicChannels } from '../fanout/topic-channels.js';
+import { resumableStream } from '../stream/resumable-stream.js';
+import { parseCursor } from '../wire/cursor.js';
 import { HEARTBEAT, sharedTopicMessage } from '../wire/message-event.js';
 import { encodeFrame, sharedFrame } from '../wire/sse-frame.js';
 import { SseConnection, type SseConnectionLimits } from './sse-connection.js';
@@ -63,6 +69,8 @@ let origin: string;
 let opened: ServerStream[];
 let sessions: ClientHttp2Session[];
 let limits: SseConnectionLimits;
+/** What each request streams, when not a Subject the test feeds by hand. */
+let makeStream: (() => Observable<MessageEvent>) | undefined;
 
 /**
  * The writer's part, as SseWriterInterceptor plays it: a connection per request, the client's
@@ -70,6 +78,7 @@ let limits: SseConnectionLimits;
  */
 function serve(request: Http2ServerRequest, response: Http2ServerResponse): void {
   const source = new Subject<MessageEvent>();
+  const stream = makeStream?.() ?? source;
   const ends: string[] = [];
   const drops: string[] = [];
   const connection = new SseConnection(response, limits, {
@@ -79,7 +88,7 @@ function serve(request: Http2ServerRequest, response: Http2ServerResponse): void
   });
   connection.watchClient(request.socket);
   connection.start(
-    source,
+    stream,
     () => {
       response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       if (request.method === 'HEAD') {
@@ -148,6 +157,7 @@ beforeEach(async () => {
   opened = [];
   sessions = [];
   limits = LIMITS;
+  makeStream = undefined;
   server = http2.createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -273,6 +283,46 @@ describe('SseConnection over HTTP/2', () => {
       'the whole page',
     );
     expect(s.ends).toEqual([]);
+  });
+
+  it("resumes one-topic streams of one session, then writes their live events from the topic's fan-out", async () => {
+    const transport = new ScriptedTransport();
+    const history = new ScriptedHistory();
+    const channels = new TopicChannels(transport);
+    makeStream = () =>
+      resumableStream(
+        { channels, history, retryMs: 1000, pageSize: 100, directAllowed: () => true },
+        ['t'],
+        parseCursor('t=1-0'),
+      );
+    const direct = jest.spyOn(SseConnection.prototype, 'writeShared');
+    // The retry delay's jitter, at its middle: the opening's `retry:` is retryMs.
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      history.store(ev('t', 2));
+      const session = connectClient();
+      const clients = [request(session), request(session)];
+      await serverStream(1);
+      transport.subscribed('t');
+      await until(() => history.pending.length === 2, 'both replays to read history');
+      history.answer();
+      history.answer();
+      const frame = (ms: number) => encodeFrame(sharedTopicMessage(ev('t', ms)));
+      await until(
+        () => clients.every((c) => c.body === OPENING + frame(2)),
+        'the openings and the replay',
+      );
+      for (let ms = 3; ms <= 5; ms++) {
+        history.store(ev('t', ms));
+        transport.live(ev('t', ms));
+      }
+      const expected = OPENING + [2, 3, 4, 5].map(frame).join('');
+      await until(() => clients.every((c) => c.body === expected), 'the live events');
+      // The first live event goes through each stream; from the next on the channel writes them.
+      expect(direct).toHaveBeenCalledTimes(4);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('keeps the stream that is read flowing while another of the same session stalls and is dropped', async () => {
