@@ -4,7 +4,14 @@ const esm = {
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // @fastify/middie (Fastify's middleware, a CommonJS module) requires path-to-regexp 9, which
+    // is ESM only: Node 20 loads it (require(esm)), Jest's module runtime does not before Node
+    // 24.9. The tests give it the CommonJS 8.x that Nest's routers use (the same API); the
+    // service itself loads 9.
+    '^path-to-regexp$': '<rootDir>/node_modules/path-to-regexp/dist/index.js',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],
   },

@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
 import { createWithExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes.js';
-import { pageAssets, pageFile } from './http/page-assets.js';
+import { acceptAnyBody } from './http/fastify-adapter.js';
+import { pageAssets, pageFile, prefixedAssets } from './http/page-assets.js';
 import { requireHost } from './http/require-host.js';
+import { trustProxySetting } from './http/trust-proxy.js';
 import { assignRequestId } from './ops/logging/request-id.middleware.js';
 import { SseExceptionFilter } from './sse/index.js';
 
@@ -20,13 +23,20 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
 /** The client module as `npm run build` compiles it (dist/, whether this runs from src/ or dist/). */
 export const CLIENT_FILE = fileURLToPath(new URL('../dist/client/index.js', import.meta.url));
 
+/** The service's application, on either platform (RIPPLE_ADAPTER). */
+export type RippleApplication = NestExpressApplication | NestFastifyApplication;
+
 /**
- * What main.ts and the e2e tests both apply to the app, so the tests run the app users run.
+ * What main.ts and the e2e tests both apply to the app, so the tests run the app users run. On
+ * Fastify, what Express sets here on the application (trust proxy) is an option of the Fastify
+ * instance, given where it is made (src/http/fastify-adapter.ts); the middleware below is Node's
+ * (request, response, next), which both platforms run.
  */
 export function configureApp(
-  app: NestExpressApplication,
+  app: RippleApplication,
   config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs'>,
 ): void {
+  const fastify = app.getHttpAdapter().getType() === 'fastify';
   // Every answer carries its request id, even a refusal given before the routes (requireHost;
   // the logging middleware comes with the routes).
   app.use(assignRequestId);
@@ -34,16 +44,24 @@ export function configureApp(
   // No body parser: the only route that takes a body, the publish route, reads its own, with the
   // module's limit. The module's JSON error shape for everything else too (health, 404s).
   app.useGlobalFilters(new SseExceptionFilter());
-  // Which framework answers is nobody's business.
-  app.disable('x-powered-by');
-  // The client address (connection limits, loopback publishing) is the socket's, unless a trusted
-  // proxy is configured, whose X-Forwarded-For is then believed.
-  app.set('trust proxy', trustProxySetting(config.trustProxy));
+  const server = app.getHttpServer() as Server;
+  if (fastify) {
+    // As with Express's `bodyParser: false`: the publish route reads its own body.
+    acceptAnyBody(app as NestFastifyApplication);
+    // Fastify answers what Node's parser refuses itself; answerClientErrors does it below.
+    server.removeAllListeners('clientError');
+  } else {
+    const express = app as NestExpressApplication;
+    // Which framework answers is nobody's business (Fastify names none).
+    express.disable('x-powered-by');
+    // The client address (connection limits, loopback publishing) is the socket's, unless a
+    // trusted proxy is configured, whose X-Forwarded-For is then believed.
+    express.set('trust proxy', trustProxySetting(config.trustProxy));
+    // Every request and response shares its hidden class with the others (see the function).
+    createWithExpressPrototypes(server, app.getHttpAdapter().getInstance() as ExpressPrototypes);
+  }
   // A client that sends its headers a byte at a time (slowloris) is cut off; streams, whose
   // request is over once its headers are in, are not affected.
-  const server = app.getHttpServer() as Server;
-  // Every request and response shares its hidden class with the others (see the function).
-  createWithExpressPrototypes(server, app.getHttpAdapter().getInstance() as ExpressPrototypes);
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
   cutSlowHeaders(server, config.headersTimeoutMs);
@@ -53,20 +71,9 @@ export function configureApp(
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
   app.use(pageAssets(PUBLIC_DIR));
   app.use(pageFile('/client.js', CLIENT_FILE));
-  app.useStaticAssets(join(dirname(require.resolve('uplot/package.json')), 'dist'), {
-    prefix: '/vendor/uplot/',
-  });
-}
-
-/** `RIPPLE_TRUST_PROXY` as Express wants it: a hop count, `true`/`false`, or addresses/ranges. */
-function trustProxySetting(value: string | undefined): boolean | number | string {
-  if (value === undefined || value === 'false') {
-    return false;
-  }
-  if (value === 'true') {
-    return true;
-  }
-  return /^\d+$/.test(value) ? Number(value) : value;
+  app.use(
+    prefixedAssets('/vendor/uplot/', join(dirname(require.resolve('uplot/package.json')), 'dist')),
+  );
 }
 
 /**

@@ -2,20 +2,26 @@ import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { configureApp } from './app.setup.js';
-import { logSettingsFromEnv, rippleConfig } from './config/ripple.config.js';
-import { ClosingExpressAdapter } from './http/express-adapter.js';
+import { configureApp, type RippleApplication } from './app.setup.js';
+import {
+  logSettingsFromEnv,
+  platformSettingsFromEnv,
+  rippleConfig,
+} from './config/ripple.config.js';
+import { createAdapter } from './http/fastify-adapter.js';
 import { listenAddress } from './http/listen-address.js';
 import { bootLogger } from './ops/logging/boot-logger.js';
 
 async function bootstrap(): Promise<void> {
-  // Closes the connections left at shutdown, which open streams would otherwise hold open.
-  const app = await NestFactory.create<NestExpressApplication>(
+  // The platform is chosen before the application exists: the configuration's own check (in
+  // AppModule) refuses a bad value with every other one, this reading only picks the adapter.
+  const platform = platformSettingsFromEnv();
+  // Either closes the connections left at shutdown, which open streams would otherwise hold open.
+  const app = await NestFactory.create<RippleApplication>(
     AppModule,
-    new ClosingExpressAdapter(),
+    await createAdapter(platform),
     {
       // Nothing takes a body but the publish route, which reads its own with SseModule's limit.
       bodyParser: false,
@@ -34,7 +40,7 @@ async function bootstrap(): Promise<void> {
   // What the socket is bound to, not getUrl()'s loopback stand-in for "every address".
   const bound = listenAddress((app.getHttpServer() as Server).address());
   logger.log(
-    `Listening on ${bound} (transport ${config.transport}, instance ${config.instanceId})`,
+    `Listening on ${bound} (${config.adapter}, transport ${config.transport}, instance ${config.instanceId})`,
   );
 
   // Graceful stop: readiness down, streams ended over the drain window, leases released, Redis

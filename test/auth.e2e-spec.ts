@@ -2,7 +2,7 @@ import { UnsecuredJWT } from 'jose';
 import { SseHub } from '../src/sse/index.js';
 import { signToken, TEST_SECRET, type TokenSpec } from './utils/auth.js';
 import { SseReader } from './utils/sse-reader.js';
-import { post, startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, post, startApp, type TestApp } from './utils/test-app.js';
 
 const AUDIENCE = 'ripple-e2e';
 const ISSUER = 'https://id.example';
@@ -35,7 +35,7 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 3000):
   }
 }
 
-describe('who may subscribe (e2e)', () => {
+describe.each(ADAPTERS)('who may subscribe (e2e), on %s', (adapter) => {
   let t: TestApp;
   const readers: SseReader[] = [];
 
@@ -70,7 +70,7 @@ describe('who may subscribe (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await startApp(ENV);
+    t = await startApp({ ...ENV, RIPPLE_ADAPTER: adapter });
   });
   afterEach(() => {
     readers.splice(0).forEach((reader) => reader.close());
@@ -266,7 +266,7 @@ describe('who may subscribe (e2e)', () => {
   });
 });
 
-describe('who may publish (e2e)', () => {
+describe.each(ADAPTERS)('who may publish (e2e), on %s', (adapter) => {
   let t: TestApp;
   const publishWith = (topic: string, headers: Record<string, string>, query = '') =>
     post(
@@ -276,7 +276,7 @@ describe('who may publish (e2e)', () => {
     );
 
   beforeAll(async () => {
-    t = await startApp(ENV);
+    t = await startApp({ ...ENV, RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     await t.close();
@@ -333,11 +333,11 @@ describe('who may publish (e2e)', () => {
   });
 });
 
-describe('with no key configured (e2e)', () => {
+describe.each(ADAPTERS)('with no key configured (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     await t.close();

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { expectRefusal, post, startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, expectRefusal, post, startApp, type TestApp } from './utils/test-app.js';
 
 async function get(url: string): Promise<{ status: number; body: any; type: string | null }> {
   const res = await fetch(url);
@@ -13,11 +13,15 @@ async function get(url: string): Promise<{ status: number; body: any; type: stri
   return { status: res.status, body, type: res.headers.get('content-type') };
 }
 
-describe('bad input gets a clear 4xx JSON error (e2e)', () => {
+describe.each(ADAPTERS)('bad input gets a clear 4xx JSON error (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_MAX_TOPICS_PER_CONNECTION: '3', RIPPLE_MAX_PAYLOAD_BYTES: '1000' });
+    t = await startApp({
+      RIPPLE_ADAPTER: adapter,
+      RIPPLE_MAX_TOPICS_PER_CONNECTION: '3',
+      RIPPLE_MAX_PAYLOAD_BYTES: '1000',
+    });
   });
   afterAll(async () => {
     await t.close();

@@ -1,4 +1,4 @@
-import { startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, startApp, type TestApp } from './utils/test-app.js';
 
 const APP = 'https://app.example';
 const DEV = 'http://localhost:5173';
@@ -13,11 +13,11 @@ const preflight = (url: string, origin: string, method = 'POST') =>
     },
   });
 
-describe('CORS on the event routes (e2e)', () => {
+describe.each(ADAPTERS)('CORS on the event routes (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_CORS_ORIGINS: `${APP}, ${DEV}` });
+    t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_CORS_ORIGINS: `${APP}, ${DEV}` });
   });
   afterAll(async () => {
     await t.close();
@@ -87,11 +87,11 @@ describe('CORS on the event routes (e2e)', () => {
   });
 });
 
-describe('CORS with * listed (e2e)', () => {
+describe.each(ADAPTERS)('CORS with * listed (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_CORS_ORIGINS: `${APP},*` });
+    t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_CORS_ORIGINS: `${APP},*` });
   });
   afterAll(async () => {
     await t.close();
@@ -112,11 +112,11 @@ describe('CORS with * listed (e2e)', () => {
   });
 });
 
-describe('CORS with no origin configured (e2e)', () => {
+describe.each(ADAPTERS)('CORS with no origin configured (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     await t.close();

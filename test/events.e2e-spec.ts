@@ -1,7 +1,7 @@
 import { SseReader } from './utils/sse-reader.js';
-import { post, startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, post, startApp, type TestApp } from './utils/test-app.js';
 
-describe('GET /events and POST /events/:topic (e2e)', () => {
+describe.each(ADAPTERS)('GET /events and POST /events/:topic (e2e), on %s', (adapter) => {
   let t: TestApp;
   const readers: SseReader[] = [];
 
@@ -19,7 +19,11 @@ describe('GET /events and POST /events/:topic (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_HISTORY_SIZE: '5', RIPPLE_HEARTBEAT_MS: '300' });
+    t = await startApp({
+      RIPPLE_ADAPTER: adapter,
+      RIPPLE_HISTORY_SIZE: '5',
+      RIPPLE_HEARTBEAT_MS: '300',
+    });
   });
   afterEach(() => {
     readers.splice(0).forEach((reader) => reader.close());
@@ -172,7 +176,7 @@ describe('GET /events and POST /events/:topic (e2e)', () => {
   });
 });
 
-describe('resume under concurrent publishing (e2e)', () => {
+describe.each(ADAPTERS)('resume under concurrent publishing (e2e), on %s', (adapter) => {
   let t: TestApp;
   const readers: SseReader[] = [];
   const open = async (query: string, headers: Record<string, string> = {}) => {
@@ -187,7 +191,7 @@ describe('resume under concurrent publishing (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     readers.forEach((reader) => reader.close());

@@ -4,7 +4,7 @@ import { SseHub } from '../src/sse/index.js';
 import { startBuilt, type BuiltApp } from './utils/built-app.js';
 import { SseReader } from './utils/sse-reader.js';
 import { stalledClient } from './utils/stalled-client.js';
-import { post, startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, post, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 function rssBytes(pid: number): number {
@@ -46,7 +46,7 @@ function seqsOf(frames: string[]): number[] {
     .map((frame) => (JSON.parse(/^data: (.*)$/m.exec(frame)![1]) as { seq: number }).seq);
 }
 
-describe('a client that stops reading (e2e)', () => {
+describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) => {
   let app: BuiltApp;
 
   afterAll(async () => {
@@ -56,6 +56,7 @@ describe('a client that stops reading (e2e)', () => {
 
   it('is dropped within the bound while others get every event, memory stays flat, and it resumes losslessly', async () => {
     app = await startBuilt({
+      RIPPLE_ADAPTER: adapter,
       RIPPLE_PRODUCERS: 'none',
       RIPPLE_MAX_BUFFER_BYTES: String(1024 * 1024),
     });
@@ -143,105 +144,117 @@ describe('a client that stops reading (e2e)', () => {
   }, 60_000);
 });
 
-describe('connection limits, write deadline and maximum age (e2e)', () => {
-  let t: TestApp;
-  const readers: SseReader[] = [];
-  afterEach(async () => {
-    readers.splice(0).forEach((r) => r.close());
-    await t.close();
-  });
-  const open = async (path: string, headers: Record<string, string> = {}) => {
-    const reader = await SseReader.open(`${t.url}${path}`, headers);
-    readers.push(reader);
-    return reader;
-  };
-
-  it('answers the connection past RIPPLE_MAX_CONNECTIONS with 503 and Retry-After', async () => {
-    t = await startApp({ RIPPLE_MAX_CONNECTIONS: '3' });
-    const three = await Promise.all([1, 2, 3].map(() => open('/events?topic=l')));
-    await Promise.all(three.map((r) => r.framesOf('retry', 1)));
-    const fourth = await fetch(`${t.url}/events?topic=l`);
-    expect(fourth.status).toBe(503);
-    expect(fourth.headers.get('retry-after')).toBe('5');
-    expect(await fourth.json()).toMatchObject({
-      statusCode: 503,
-      message: expect.stringMatching(/maximum of 3 streams/),
+describe.each(ADAPTERS)(
+  'connection limits, write deadline and maximum age (e2e), on %s',
+  (adapter) => {
+    let t: TestApp;
+    const readers: SseReader[] = [];
+    afterEach(async () => {
+      readers.splice(0).forEach((r) => r.close());
+      await t.close();
     });
-    three[0].close();
-    await until(async () => {
-      const res = await fetch(`${t.url}/events?topic=l`);
-      await res.body?.cancel();
-      return res.status === 200;
-    }, 'a place to free up');
-  });
+    const open = async (path: string, headers: Record<string, string> = {}) => {
+      const reader = await SseReader.open(`${t.url}${path}`, headers);
+      readers.push(reader);
+      return reader;
+    };
 
-  it('limits streams per client address, taken from the socket unless a proxy is trusted', async () => {
-    t = await startApp({ RIPPLE_MAX_CONNECTIONS_PER_IP: '2' });
-    await Promise.all(
-      [1, 2].map(() => open('/events?topic=ip').then((r) => r.framesOf('retry', 1))),
-    );
-    // A forged X-Forwarded-For does not help when no proxy is trusted.
-    const third = await fetch(`${t.url}/events?topic=ip`, {
-      headers: { 'x-forwarded-for': '203.0.113.9' },
+    it('answers the connection past RIPPLE_MAX_CONNECTIONS with 503 and Retry-After', async () => {
+      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTIONS: '3' });
+      const three = await Promise.all([1, 2, 3].map(() => open('/events?topic=l')));
+      await Promise.all(three.map((r) => r.framesOf('retry', 1)));
+      const fourth = await fetch(`${t.url}/events?topic=l`);
+      expect(fourth.status).toBe(503);
+      expect(fourth.headers.get('retry-after')).toBe('5');
+      expect(await fourth.json()).toMatchObject({
+        statusCode: 503,
+        message: expect.stringMatching(/maximum of 3 streams/),
+      });
+      three[0].close();
+      await until(async () => {
+        const res = await fetch(`${t.url}/events?topic=l`);
+        await res.body?.cancel();
+        return res.status === 200;
+      }, 'a place to free up');
     });
-    expect(third.status).toBe(429);
-    expect(await third.json()).toMatchObject({
-      message: expect.stringMatching(/at most 2 per client address/),
-    });
-    await t.close();
 
-    t = await startApp({ RIPPLE_MAX_CONNECTIONS_PER_IP: '2', RIPPLE_TRUST_PROXY: 'loopback' });
-    await Promise.all(
-      [1, 2].map(() =>
-        open('/events?topic=ip', { 'x-forwarded-for': '203.0.113.9' }).then((r) =>
-          r.framesOf('retry', 1),
+    it('limits streams per client address, taken from the socket unless a proxy is trusted', async () => {
+      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTIONS_PER_IP: '2' });
+      await Promise.all(
+        [1, 2].map(() => open('/events?topic=ip').then((r) => r.framesOf('retry', 1))),
+      );
+      // A forged X-Forwarded-For does not help when no proxy is trusted.
+      const third = await fetch(`${t.url}/events?topic=ip`, {
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(third.status).toBe(429);
+      expect(await third.json()).toMatchObject({
+        message: expect.stringMatching(/at most 2 per client address/),
+      });
+      await t.close();
+
+      t = await startApp({
+        RIPPLE_ADAPTER: adapter,
+        RIPPLE_MAX_CONNECTIONS_PER_IP: '2',
+        RIPPLE_TRUST_PROXY: 'loopback',
+      });
+      await Promise.all(
+        [1, 2].map(() =>
+          open('/events?topic=ip', { 'x-forwarded-for': '203.0.113.9' }).then((r) =>
+            r.framesOf('retry', 1),
+          ),
         ),
-      ),
-    );
-    const sameClient = await fetch(`${t.url}/events?topic=ip`, {
-      headers: { 'x-forwarded-for': '203.0.113.9' },
+      );
+      const sameClient = await fetch(`${t.url}/events?topic=ip`, {
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(sameClient.status).toBe(429);
+      const otherClient = await open('/events?topic=ip', { 'x-forwarded-for': '203.0.113.10' });
+      await otherClient.framesOf('retry', 1);
+      expect(otherClient.status).toBe(200);
     });
-    expect(sameClient.status).toBe(429);
-    const otherClient = await open('/events?topic=ip', { 'x-forwarded-for': '203.0.113.10' });
-    await otherClient.framesOf('retry', 1);
-    expect(otherClient.status).toBe(200);
-  });
 
-  it('closes a connection whose socket has not drained for RIPPLE_WRITE_TIMEOUT_MS', async () => {
-    t = await startApp({
-      RIPPLE_WRITE_TIMEOUT_MS: '500',
-      RIPPLE_MAX_BUFFER_BYTES: String(256 * 1024 * 1024),
+    it('closes a connection whose socket has not drained for RIPPLE_WRITE_TIMEOUT_MS', async () => {
+      t = await startApp({
+        RIPPLE_ADAPTER: adapter,
+        RIPPLE_WRITE_TIMEOUT_MS: '500',
+        RIPPLE_MAX_BUFFER_BYTES: String(256 * 1024 * 1024),
+      });
+      const hub = t.app.get(SseHub);
+      await stalledClient(t.url, '/events?topic=wt');
+      expect(hub.connectionCount).toBe(1);
+      const pad = 'y'.repeat(64 * 1024);
+      // Enough to fill the loopback socket buffers, far below the byte bound. (A paused socket does
+      // not report its close until it is read, so the server's count tells.)
+      for (let i = 0; i < 300 && hub.connectionCount > 0; i++) {
+        await post(`${t.url}/events/wt`, { data: pad });
+      }
+      const started = Date.now();
+      await until(() => hub.connectionCount === 0, 'the stalled stream to be closed', 5000);
+      expect(Date.now() - started).toBeLessThan(5000);
     });
-    const hub = t.app.get(SseHub);
-    await stalledClient(t.url, '/events?topic=wt');
-    expect(hub.connectionCount).toBe(1);
-    const pad = 'y'.repeat(64 * 1024);
-    // Enough to fill the loopback socket buffers, far below the byte bound. (A paused socket does
-    // not report its close until it is read, so the server's count tells.)
-    for (let i = 0; i < 300 && hub.connectionCount > 0; i++) {
-      await post(`${t.url}/events/wt`, { data: pad });
-    }
-    const started = Date.now();
-    await until(() => hub.connectionCount === 0, 'the stalled stream to be closed', 5000);
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
 
-  it('ends a stream at RIPPLE_MAX_CONNECTION_AGE_MS, and the client resumes where it was', async () => {
-    t = await startApp({ RIPPLE_MAX_CONNECTION_AGE_MS: '400' });
-    const reader = await open('/events?topic=age');
-    await reader.framesOf('retry', 1);
-    await post(`${t.url}/events/age`, { data: 1 });
-    await reader.framesOf('age', 1);
-    await reader.waitForEnd(2000);
-    await post(`${t.url}/events/age`, { data: 2 });
-    const again = await open('/events?topic=age', { 'last-event-id': reader.cursor });
-    expect((await again.framesOf('age', 1)).map((f) => f.data)).toEqual(['2']);
-  });
-});
+    it('ends a stream at RIPPLE_MAX_CONNECTION_AGE_MS, and the client resumes where it was', async () => {
+      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTION_AGE_MS: '400' });
+      const reader = await open('/events?topic=age');
+      await reader.framesOf('retry', 1);
+      await post(`${t.url}/events/age`, { data: 1 });
+      await reader.framesOf('age', 1);
+      await reader.waitForEnd(2000);
+      await post(`${t.url}/events/age`, { data: 2 });
+      const again = await open('/events?topic=age', { 'last-event-id': reader.cursor });
+      expect((await again.framesOf('age', 1)).map((f) => f.data)).toEqual(['2']);
+    });
+  },
+);
 
-describe('graceful drain on SIGTERM (e2e)', () => {
+describe.each(ADAPTERS)('graceful drain on SIGTERM (e2e), on %s', (adapter) => {
   it('goes unready first, ends 200 streams over the window, then exits', async () => {
-    const app = await startBuilt({ RIPPLE_PRODUCERS: 'none', RIPPLE_DRAIN_MS: '1500' });
+    const app = await startBuilt({
+      RIPPLE_ADAPTER: adapter,
+      RIPPLE_PRODUCERS: 'none',
+      RIPPLE_DRAIN_MS: '1500',
+    });
     try {
       const readers = await Promise.all(
         Array.from({ length: 200 }, () => SseReader.open(`${app.url}/events?topic=drain`)),
@@ -284,10 +297,10 @@ describe('graceful drain on SIGTERM (e2e)', () => {
   });
 });
 
-describe('no request kills or wedges the process (e2e)', () => {
+describe.each(ADAPTERS)('no request kills or wedges the process (e2e), on %s', (adapter) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_HEADERS_TIMEOUT_MS: '1000' });
+    t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_HEADERS_TIMEOUT_MS: '1000' });
   });
   afterAll(async () => {
     await t.close();

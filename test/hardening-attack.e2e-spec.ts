@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { getRequest, rawClient, responseHeads, type RawClient } from './utils/raw-http.js';
-import { startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 /** Stream requests that may wait pipelined on one connection, in these tests. */
@@ -31,12 +31,13 @@ function pipelinedStreams(url: string, count: number, prefix: string): string {
   return requests;
 }
 
-describe('streams pipelined on one connection (e2e)', () => {
+describe.each(ADAPTERS)('streams pipelined on one connection (e2e), on %s', (adapter) => {
   let t: TestApp;
   const clients: RawClient[] = [];
 
   beforeAll(async () => {
     t = await startApp({
+      RIPPLE_ADAPTER: adapter,
       RIPPLE_MAX_CONNECTIONS: '3',
       RIPPLE_MAX_PIPELINED_STREAMS: String(MAX_PIPELINED_STREAMS),
     });
@@ -99,11 +100,11 @@ describe('streams pipelined on one connection (e2e)', () => {
   });
 });
 
-describe('a stream request with a body (e2e)', () => {
+describe.each(ADAPTERS)('a stream request with a body (e2e), on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp({ RIPPLE_HEARTBEAT_MS: '60000' });
+    t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_HEARTBEAT_MS: '60000' });
   });
   afterAll(async () => {
     await t.close();
@@ -132,11 +133,11 @@ describe('a stream request with a body (e2e)', () => {
   });
 });
 
-describe("requests Node's parser refuses (e2e)", () => {
+describe.each(ADAPTERS)("requests Node's parser refuses (e2e), on %s", (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     await t.close();

@@ -14,7 +14,7 @@ import { configureApp } from '../src/app.setup.js';
 import { RippleSse, SseHub, SseModule } from '../src/sse/index.js';
 import { describeWithNginx, startNginx, type Nginx } from './utils/nginx.js';
 import { getRequest, rawClient, responseHeads, type RawClient } from './utils/raw-http.js';
-import { post, startApp, testConfig, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, post, startApp, testConfig, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 /**
@@ -52,81 +52,88 @@ async function headThenHealth(url: string, path: string) {
   }
 }
 
-describe('HEAD, HTTP/1.0 and Connection: close on /events (e2e)', () => {
-  let t: TestApp;
-  let hub: SseHub;
+describe.each(ADAPTERS)(
+  'HEAD, HTTP/1.0 and Connection: close on /events (e2e), on %s',
+  (adapter) => {
+    let t: TestApp;
+    let hub: SseHub;
 
-  beforeAll(async () => {
-    // Streams end after 1.5 s, so that a test can see how the server ends each kind of response.
-    t = await startApp({ RIPPLE_MAX_CONNECTION_AGE_MS: '1500' });
-    hub = t.app.get(SseHub);
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+    beforeAll(async () => {
+      // Streams end after 1.5 s, so that a test can see how the server ends each kind of response.
+      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTION_AGE_MS: '1500' });
+      hub = t.app.get(SseHub);
+    });
+    afterAll(async () => {
+      await t.close();
+    });
 
-  it('answers HEAD with the stream headers, no body, and then the request pipelined behind it', async () => {
-    const { heads, between } = await headThenHealth(t.url, '/events?topic=head');
-    expect(heads[0].status).toBe(200);
-    expect(heads[0].headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(heads[0].headers['cache-control']).toBe('no-cache, no-transform');
-    expect(between).toBe('');
-    expect(heads[1].status).toBe(200);
-    await until(() => hub.connectionCount === 0, 'no stream left by the HEAD');
-  });
+    it('answers HEAD with the stream headers, no body, and then the request pipelined behind it', async () => {
+      const { heads, between } = await headThenHealth(t.url, '/events?topic=head');
+      expect(heads[0].status).toBe(200);
+      expect(heads[0].headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(heads[0].headers['cache-control']).toBe('no-cache, no-transform');
+      expect(between).toBe('');
+      expect(heads[1].status).toBe(200);
+      await until(() => hub.connectionCount === 0, 'no stream left by the HEAD');
+    });
 
-  it('answers HEAD with the status a GET would get for bad input, and no body', async () => {
-    const { heads, between } = await headThenHealth(t.url, '/events?topic=bad%20name');
-    expect(heads[0].status).toBe(400);
-    expect(between).toBe('');
-    expect(heads[1].status).toBe(200);
-  });
+    it('answers HEAD with the status a GET would get for bad input, and no body', async () => {
+      const { heads, between } = await headThenHealth(t.url, '/events?topic=bad%20name');
+      expect(heads[0].status).toBe(400);
+      expect(between).toBe('');
+      expect(heads[1].status).toBe(200);
+    });
 
-  it('answers HTTP/1.0 with Connection: close and a raw body that ends with the connection', async () => {
-    const client = rawClient(t.url, getRequest(t.url, '/events?topic=old', { version: '1.0' }));
-    await until(() => client.received().includes('retry:'), 'the HTTP/1.0 stream to open', 10_000);
-    const [head] = responseHeads(client.received());
-    expect(head.status).toBe(200);
-    expect(head.headers.connection).toBe('close');
-    expect(head.headers['transfer-encoding']).toBeUndefined();
-    await post(`${t.url}/events/old`, { data: 'hello' });
-    await until(() => client.received().includes('data: "hello"'), 'the event', 10_000);
-    // Unchunked: the frame follows the headers as it is.
-    expect(client.received()).toMatch(/\r\n\r\n(id: [^\n]*\n)?retry: \d+\n/);
-    // The stream ends (max age) and the server closes the connection, which ends the body.
-    await Promise.race([
-      client.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 10_000)),
-    ]);
-  });
+    it('answers HTTP/1.0 with Connection: close and a raw body that ends with the connection', async () => {
+      const client = rawClient(t.url, getRequest(t.url, '/events?topic=old', { version: '1.0' }));
+      await until(
+        () => client.received().includes('retry:'),
+        'the HTTP/1.0 stream to open',
+        10_000,
+      );
+      const [head] = responseHeads(client.received());
+      expect(head.status).toBe(200);
+      expect(head.headers.connection).toBe('close');
+      expect(head.headers['transfer-encoding']).toBeUndefined();
+      await post(`${t.url}/events/old`, { data: 'hello' });
+      await until(() => client.received().includes('data: "hello"'), 'the event', 10_000);
+      // Unchunked: the frame follows the headers as it is.
+      expect(client.received()).toMatch(/\r\n\r\n(id: [^\n]*\n)?retry: \d+\n/);
+      // The stream ends (max age) and the server closes the connection, which ends the body.
+      await Promise.race([
+        client.closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 10_000)),
+      ]);
+    });
 
-  it('answers Connection: close with Connection: close and closes once the stream ends', async () => {
-    const client = rawClient(
-      t.url,
-      getRequest(t.url, '/events?topic=closing', { headers: { Connection: 'close' } }),
-    );
-    await until(() => client.received().includes('retry:'), 'the stream to open', 10_000);
-    const [head] = responseHeads(client.received());
-    expect(head.status).toBe(200);
-    expect(head.headers.connection).toBe('close');
-    expect(head.headers['transfer-encoding']).toBe('chunked');
-    await Promise.race([
-      client.closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 10_000)),
-    ]);
-    expect(client.received().endsWith('0\r\n\r\n')).toBe(true);
-  });
-
-  it('keeps answering HTTP/1.1 keep-alive streams with Connection: keep-alive', async () => {
-    const client = rawClient(t.url, getRequest(t.url, '/events?topic=kept'));
-    try {
+    it('answers Connection: close with Connection: close and closes once the stream ends', async () => {
+      const client = rawClient(
+        t.url,
+        getRequest(t.url, '/events?topic=closing', { headers: { Connection: 'close' } }),
+      );
       await until(() => client.received().includes('retry:'), 'the stream to open', 10_000);
-      expect(responseHeads(client.received())[0].headers.connection).toBe('keep-alive');
-    } finally {
-      client.socket.destroy();
-    }
-  });
-});
+      const [head] = responseHeads(client.received());
+      expect(head.status).toBe(200);
+      expect(head.headers.connection).toBe('close');
+      expect(head.headers['transfer-encoding']).toBe('chunked');
+      await Promise.race([
+        client.closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('not closed')), 10_000)),
+      ]);
+      expect(client.received().endsWith('0\r\n\r\n')).toBe(true);
+    });
+
+    it('keeps answering HTTP/1.1 keep-alive streams with Connection: keep-alive', async () => {
+      const client = rawClient(t.url, getRequest(t.url, '/events?topic=kept'));
+      try {
+        await until(() => client.received().includes('retry:'), 'the stream to open', 10_000);
+        expect(responseHeads(client.received())[0].headers.connection).toBe('keep-alive');
+      } finally {
+        client.socket.destroy();
+      }
+    });
+  },
+);
 
 /** Routes a user would write (as in ripple-sse.e2e-spec.ts), and one that refuses at subscription. */
 @Controller('custom')

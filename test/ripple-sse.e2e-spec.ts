@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { Controller, Module, Query, type MessageEvent } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { map, type Observable } from 'rxjs';
-import { configureApp } from '../src/app.setup.js';
+import { configureApp, type RippleApplication } from '../src/app.setup.js';
 import { RippleSse, SseHub, SseModule } from '../src/sse/index.js';
 import { SseReader } from './utils/sse-reader.js';
-import { testConfig } from './utils/test-app.js';
+import { ADAPTERS, createTestApplication, testConfig } from './utils/test-app.js';
 
 /** Routes a user would write: the stream as it is, piped through an operator, from an async handler. */
 @Controller('custom')
@@ -44,18 +43,16 @@ class CustomStreamsController {
 })
 class CustomStreamsModule {}
 
-describe('@RippleSse() on routes of your own (e2e)', () => {
-  let app: NestExpressApplication;
+describe.each(ADAPTERS)('@RippleSse() on routes of your own (e2e), on %s', (adapter) => {
+  let app: RippleApplication;
   let url: string;
   let hub: SseHub;
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [CustomStreamsModule] }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({
-      forceCloseConnections: true,
-      logger: ['error', 'warn'],
-    });
-    configureApp(app, testConfig());
+    const config = testConfig({ RIPPLE_ADAPTER: adapter });
+    app = await createTestApplication(moduleRef, config, { logger: ['error', 'warn'] });
+    configureApp(app, config);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     hub = app.get(SseHub);

@@ -8,6 +8,7 @@ describe('configuration from the environment', () => {
     const config = parseRippleEnv({});
     expect(config).toMatchObject({
       port: 3000,
+      adapter: 'express',
       transport: 'memory',
       redisUrl: 'redis://127.0.0.1:6379',
       historySize: 1000,
@@ -39,6 +40,7 @@ describe('configuration from the environment', () => {
     ['PORT', 'http'],
     ['PORT', '70000'],
     ['RIPPLE_TRANSPORT', 'kafka'],
+    ['RIPPLE_ADAPTER', 'koa'],
     ['REDIS_URL', 'http://example'],
     ['RIPPLE_HISTORY_SIZE', '0'],
     ['RIPPLE_HISTORY_SIZE', '1.5'],
@@ -55,6 +57,13 @@ describe('configuration from the environment', () => {
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('runs on Express unless asked for Fastify, and says which values it takes', () => {
+    expect(parseRippleEnv({ RIPPLE_ADAPTER: 'fastify' }).adapter).toBe('fastify');
+    expect(() => parseRippleEnv({ RIPPLE_ADAPTER: 'Fastify' })).toThrow(
+      /RIPPLE_ADAPTER: express or fastify/,
+    );
   });
 
   it('serves metrics on a port of its own, the main port, or nowhere', () => {

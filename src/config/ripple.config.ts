@@ -109,6 +109,9 @@ const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWK
 export const rippleEnvSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).optional(),
+  RIPPLE_ADAPTER: z
+    .enum(['express', 'fastify'], { message: 'express or fastify' })
+    .default('express'),
   RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
   REDIS_URL: redisUrls.default(REDIS_DEFAULTS.url),
   RIPPLE_REDIS_PREFIX: z
@@ -223,6 +226,8 @@ export interface LogSettings {
 export interface RippleConfig {
   port: number;
   host?: string;
+  /** The HTTP platform the service runs on (`@nestjs/platform-express` or `-fastify`). */
+  adapter: 'express' | 'fastify';
   transport: 'memory' | 'redis' | 'redis-cluster';
   redisUrl: string;
   redisPrefix: string;
@@ -310,6 +315,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
   return {
     port: e.PORT,
     host: e.HOST,
+    adapter: e.RIPPLE_ADAPTER,
     transport: e.RIPPLE_TRANSPORT,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.RIPPLE_REDIS_PREFIX,
@@ -374,15 +380,35 @@ const logEnvSchema = rippleEnvSchema.pick({
 export function logSettingsFromEnv(
   env: Record<string, string | undefined> = process.env,
 ): LogSettings {
-  const present = presentIn(env);
+  return logSettingsOf(validPart(logEnvSchema, env));
+}
+
+const platformEnvSchema = rippleEnvSchema.pick({ RIPPLE_ADAPTER: true, RIPPLE_TRUST_PROXY: true });
+
+/**
+ * The HTTP platform's settings alone, for main.ts, which makes the adapter before the
+ * application (whose configuration check then refuses an invalid value with the others): what is
+ * valid is taken, the rest defaulted.
+ */
+export function platformSettingsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Pick<RippleConfig, 'adapter' | 'trustProxy'> {
+  const e = validPart(platformEnvSchema, env);
+  return { adapter: e.RIPPLE_ADAPTER, trustProxy: e.RIPPLE_TRUST_PROXY };
+}
+
+/** The variables of `schema` that are valid in `env`, parsed (the others take their default). */
+function validPart<T extends z.ZodObject>(
+  schema: T,
+  env: Record<string, string | undefined>,
+): z.output<T> {
+  const shape = schema.shape as Record<string, z.ZodType>;
   const valid = Object.fromEntries(
-    Object.entries(present).filter(
-      ([name, value]) =>
-        name in logEnvSchema.shape &&
-        logEnvSchema.shape[name as keyof typeof logEnvSchema.shape].safeParse(value).success,
+    Object.entries(presentIn(env)).filter(
+      ([name, value]) => name in shape && shape[name].safeParse(value).success,
     ),
   );
-  return logSettingsOf(logEnvSchema.parse(valid));
+  return schema.parse(valid);
 }
 
 /** The configuration of this process's environment, for tools that run outside Nest. */

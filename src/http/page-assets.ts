@@ -43,3 +43,24 @@ export function pageFile(path: string, file: string): Middleware {
     });
   };
 }
+
+/**
+ * A directory's files under a path prefix (`/vendor/uplot/uPlot.esm.js`): what Express's
+ * `useStaticAssets` does, as a plain middleware that Fastify runs too (whose `useStaticAssets`
+ * needs @fastify/static).
+ */
+export function prefixedAssets(prefix: string, dir: string): Middleware {
+  const serve = serveStatic(dir, { index: false });
+  return (request, response, next) => {
+    const url = request.url ?? '/';
+    if (!url.startsWith(prefix)) {
+      next();
+      return;
+    }
+    request.url = url.slice(prefix.length - 1);
+    serve(request, response, () => {
+      request.url = url;
+      next();
+    });
+  };
+}

@@ -1,14 +1,19 @@
 import type { AddressInfo } from 'node:net';
-import type { LoggerService } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { LoggerService, NestApplicationOptions } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
-import { configureApp } from '../../src/app.setup.js';
+import { configureApp, type RippleApplication } from '../../src/app.setup.js';
+import { createFastifyAdapter } from '../../src/http/fastify-adapter.js';
 import { MetricsServer } from '../../src/ops/metrics/metrics-server.service.js';
 import { parseRippleEnv, rippleConfig, type RippleConfig } from '../../src/config/ripple.config.js';
 
+/** The platforms a suite runs on: `describe.each(ADAPTERS)`, with `{ RIPPLE_ADAPTER }`. */
+export const ADAPTERS = ['express', 'fastify'] as const;
+
+export type Adapter = (typeof ADAPTERS)[number];
+
 export interface TestApp {
-  app: NestExpressApplication;
+  app: RippleApplication;
   url: string;
   /** The metrics listener's base URL (`GET ${metricsUrl}/metrics`), unless RIPPLE_METRICS_PORT says otherwise. */
   metricsUrl: string | undefined;
@@ -34,7 +39,8 @@ export function testConfig(env: Record<string, string> = {}): RippleConfig {
 
 /**
  * The real application on a free port, configured as it would be by these environment variables
- * (with the defaults of `testConfig`). `logger` replaces
+ * (with the defaults of `testConfig`), on the platform `RIPPLE_ADAPTER` names (Express by
+ * default), as main.ts makes it. `logger` replaces
  * Nest's (errors and warnings to the console), e.g. to capture every line the app logs.
  */
 export async function startApp(
@@ -50,8 +56,7 @@ export async function startApp(
     builder.setLogger(options.logger);
   }
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    forceCloseConnections: true,
+  const app = await createTestApplication(moduleRef, config, {
     bodyParser: false,
     logger: options.logger ?? ['error', 'warn'],
   });
@@ -60,6 +65,24 @@ export async function startApp(
   const { port } = app.getHttpServer().address() as AddressInfo;
   const metricsUrl = app.get(MetricsServer).url?.replace(/\/metrics$/, '');
   return { app, url: `http://127.0.0.1:${port}`, metricsUrl, close: () => app.close() };
+}
+
+/**
+ * A Nest application of `moduleRef` on the platform `config.adapter` names, as main.ts makes it
+ * (Fastify's with its options), with `forceCloseConnections` so that closing it ends open streams.
+ */
+export async function createTestApplication(
+  moduleRef: TestingModule,
+  config: Pick<RippleConfig, 'adapter' | 'trustProxy'>,
+  options: NestApplicationOptions = {},
+): Promise<RippleApplication> {
+  const appOptions: NestApplicationOptions = { forceCloseConnections: true, ...options };
+  return config.adapter === 'fastify'
+    ? moduleRef.createNestApplication<RippleApplication>(
+        await createFastifyAdapter(config),
+        appOptions,
+      )
+    : moduleRef.createNestApplication<RippleApplication>(appOptions);
 }
 
 /** POSTs a JSON body (or raw text) and returns the status and the parsed answer. */

@@ -4,7 +4,6 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
 
 /**
  * A failed check answers 503 with Terminus's own body (`{"status": "error", "error": {...}}`, each
@@ -14,10 +13,16 @@ import type { Response } from 'express';
 @Catch(ServiceUnavailableException)
 export class HealthCheckFilter implements ExceptionFilter {
   catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
+    // Express's response and Fastify's reply alike: an object sent is sent as JSON.
     host
       .switchToHttp()
-      .getResponse<Response>()
+      .getResponse<JsonSender>()
       .status(exception.getStatus())
-      .json(exception.getResponse());
+      .send(exception.getResponse());
   }
+}
+
+interface JsonSender {
+  status(code: number): JsonSender;
+  send(body: unknown): unknown;
 }

@@ -30,7 +30,8 @@ import { logRequest } from './request-log.js';
 })
 export class LoggingModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    // As nestjs-pino mounts its own: every route, with no leading slash (see its DEFAULT_ROUTES).
-    consumer.apply(logRequest).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+    // Every route. Not nestjs-pino's own `{/*splat}` (kept unslashed for a global prefix, which
+    // the service has none of): Fastify's middleware runs it for `/` alone.
+    consumer.apply(logRequest).forRoutes({ path: '/{*splat}', method: RequestMethod.ALL });
   }
 }

@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, Res } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import type { Response } from 'express';
 import { Registry } from 'prom-client';
 import { rippleConfig } from '../../config/ripple.config.js';
 import { NO_ROUTE } from './metrics.messages.js';
@@ -21,12 +20,17 @@ export class MetricsController {
   }
 
   @Get()
-  metrics(@Res({ passthrough: true }) response: Response): Promise<string> {
+  metrics(@Res({ passthrough: true }) response: HeaderSetter): Promise<string> {
     if (!this.onMainPort) {
       // Exactly what a missing route answers: not even its Content-Type tells them apart.
       throw new NotFoundException(NO_ROUTE('GET', '/metrics'));
     }
-    response.setHeader('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE);
+    response.header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE);
     return this.registry.metrics();
   }
+}
+
+/** Express's response and Fastify's reply both set a header with `header(name, value)`. */
+interface HeaderSetter {
+  header(name: string, value: string): unknown;
 }

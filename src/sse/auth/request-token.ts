@@ -5,7 +5,8 @@ import {
   type Logger,
 } from '@nestjs/common';
 import { parseCookie } from 'cookie';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
+import { requestPath, setResponseHeader, type PlatformResponse } from '../http/http-objects.js';
 import { BAD_AUTHORIZATION_HEADER, BAD_QUERY_TOKEN, REFUSED } from './auth.messages.js';
 import type { RequestToken } from './grant.interface.js';
 
@@ -57,8 +58,8 @@ export function noteRefusal(err: unknown, context: ExecutionContext, logger: Log
   }
   const http = context.switchToHttp();
   const request = http.getRequest<Request>();
-  logger.debug(REFUSED(request.method, request.path, err.getStatus(), err.message));
+  logger.debug(REFUSED(request.method, requestPath(request), err.getStatus(), err.message));
   if (err instanceof UnauthorizedException) {
-    http.getResponse<Response>().setHeader('WWW-Authenticate', BEARER_CHALLENGE);
+    setResponseHeader(http.getResponse<PlatformResponse>(), 'WWW-Authenticate', BEARER_CHALLENGE);
   }
 }

@@ -6,7 +6,7 @@ import {
   type NestMiddleware,
 } from '@nestjs/common';
 import cors from 'cors';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
@@ -33,7 +33,7 @@ const SHARED: cors.CorsOptions = {
 @Injectable()
 // An instance: a middleware applies no filter classes.
 @UseFilters(new SseExceptionFilter())
-export class CorsMiddleware implements NestMiddleware<Request, Response> {
+export class CorsMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
   private readonly listed: ReadonlySet<string>;
   private readonly anyOrigin: boolean;
   private readonly withCredentials = cors({ ...SHARED, origin: true, credentials: true });
@@ -44,14 +44,14 @@ export class CorsMiddleware implements NestMiddleware<Request, Response> {
     this.anyOrigin = options.corsOrigins.includes(ANY_ORIGIN);
   }
 
-  use(request: Request, response: Response, next: NextFunction): void {
+  use(request: IncomingMessage, response: ServerResponse, next: (err?: unknown) => void): void {
     const origin = request.headers.origin;
     if (origin === undefined) {
       next();
       return;
     }
     // The answer depends on the Origin, so caches must keep one per origin.
-    response.vary('Origin');
+    varyOnOrigin(response);
     if (this.listed.has(origin)) {
       this.withCredentials(request, response, next);
     } else if (this.anyOrigin) {
@@ -62,4 +62,18 @@ export class CorsMiddleware implements NestMiddleware<Request, Response> {
       next();
     }
   }
+}
+
+/**
+ * Adds `Origin` to the response's Vary (as Express's `res.vary` does): Fastify hands a middleware
+ * Node's response, which has no such helper.
+ */
+function varyOnOrigin(response: ServerResponse): void {
+  const current = response.getHeader('Vary');
+  const list = Array.isArray(current) ? current.join(', ') : String(current ?? '');
+  const names = list.split(',').map((name) => name.trim().toLowerCase());
+  if (names.includes('*') || names.includes('origin')) {
+    return;
+  }
+  response.setHeader('Vary', list.trim() === '' ? 'Origin' : `${list}, Origin`);
 }

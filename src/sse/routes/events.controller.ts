@@ -13,7 +13,7 @@ import {
   UseInterceptors,
   type MessageEvent,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Observable } from 'rxjs';
 import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
@@ -24,6 +24,13 @@ import { checkRecent } from '../stream/recent-history.js';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import { BATCH_IDEMPOTENCY_KEY, BODY_NOT_JSON } from '../sse.messages.js';
 import type { ResolvedSseOptions } from '../sse-options.interface.js';
+import {
+  isFastifyReply,
+  rawRequest,
+  setResponseHeader,
+  type PlatformRequest,
+  type PlatformResponse,
+} from '../http/http-objects.js';
 import { isJsonMediaType } from '../validation/json-media-type.js';
 import { checkBatchBody, checkPublishBody } from '../validation/request-checks.js';
 import { RippleSse } from '../writer/ripple-sse.decorator.js';
@@ -75,15 +82,15 @@ export class EventsController {
    */
   @Post(':topic')
   @UseGuards(PublishGuard)
-  async publish(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async publish(@Req() request: PublishRequest, @Res() response: PlatformResponse): Promise<void> {
     const { data, type } = checkPublishBody(await readJsonBody(request, this.bodyLimit));
-    const published = await this.hub.publish(request.params.topic as string, data, {
+    const published = await this.hub.publish(request.params.topic, data, {
       type,
       idempotencyKey: request.headers['idempotency-key'] as string | undefined,
     });
     // A retry gets the first answer; the header says that this one stored nothing.
     if (published.replayed) {
-      response.setHeader('Idempotent-Replayed', 'true');
+      setResponseHeader(response, 'Idempotent-Replayed', 'true');
     }
     answerCreated(response, { topic: published.topic, id: published.id });
   }
@@ -95,7 +102,10 @@ export class EventsController {
    */
   @Post()
   @UseGuards(PublishGuard)
-  async publishBatch(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async publishBatch(
+    @Req() request: PublishRequest,
+    @Res() response: PlatformResponse,
+  ): Promise<void> {
     // A key per batch could not say which of its events a retry would repeat.
     if (request.headers['idempotency-key'] !== undefined) {
       throw new BadRequestException(BATCH_IDEMPOTENCY_KEY());
@@ -111,22 +121,38 @@ export class EventsController {
   }
 }
 
+/** What the publish routes read of the platform's request (Express's, or Fastify's). */
+type PublishRequest = PlatformRequest & {
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  body?: unknown;
+};
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * A 201 with its JSON body, written here in one piece rather than through Nest's reply and
  * Express's res.json: they would add an ETag (a hash of every answer, of no use to a POST) and
  * write headers and body in two chunks. The answer's shape is the route's own, whatever a host's
- * global interceptors would make of a handler's return value.
+ * global interceptors would make of a handler's return value. On Fastify it goes through the
+ * reply, which adds no ETag, so that the reply knows it was sent and its hooks run.
  */
-function answerCreated(response: Response, body: object): void {
+function answerCreated(response: PlatformResponse, body: object): void {
+  const text = JSON.stringify(body);
+  if (isFastifyReply(response)) {
+    response.code(HttpStatus.CREATED).header('Content-Type', JSON_TYPE).send(text);
+    return;
+  }
   response.statusCode = HttpStatus.CREATED;
-  response.setHeader('Content-Type', 'application/json; charset=utf-8');
-  response.end(JSON.stringify(body));
+  response.setHeader('Content-Type', JSON_TYPE);
+  response.end(text);
 }
 
 /** A publish's body: JSON only, checked before it is read (another media type is not worth it). */
-function readJsonBody(request: Request, limit: number): Promise<unknown> {
+function readJsonBody(request: PublishRequest, limit: number): Promise<unknown> {
   if (!isJsonMediaType(request.headers['content-type'])) {
     throw new UnsupportedMediaTypeException(BODY_NOT_JSON());
   }
-  return readPublishBody(request, limit);
+  // A host's parser may have read it (Express puts the result on Node's request, Fastify on its own).
+  return readPublishBody(rawRequest(request), limit, request.body);
 }

@@ -12,7 +12,7 @@ function request(headers: Record<string, string> = {}): IncomingMessage {
 describe('readPublishBody', () => {
   it('parses a body that arrives in pieces', async () => {
     const req = request();
-    const body = readPublishBody(req, 100);
+    const body = readPublishBody(req, 100, undefined);
     req.push('{"data":');
     req.push('[1,2]}');
     req.push(null);
@@ -21,7 +21,7 @@ describe('readPublishBody', () => {
 
   it('refuses a body over the limit with a 413, and keeps reading (dropping) the rest', async () => {
     const req = request();
-    const body = readPublishBody(req, 10);
+    const body = readPublishBody(req, 10, undefined);
     req.push('{"data":"0123456789"}');
     await expect(body).rejects.toMatchObject({ status: 413 });
     req.push('more');
@@ -31,12 +31,12 @@ describe('readPublishBody', () => {
 
   it('answers a 400 when the client goes away mid-body, or had before it was read', async () => {
     const req = request();
-    const body = readPublishBody(req, 100);
+    const body = readPublishBody(req, 100, undefined);
     req.push('{"data":');
     req.destroy();
     await expect(body).rejects.toMatchObject({ status: 400 });
     const gone = request();
     gone.destroy();
-    await expect(readPublishBody(gone, 100)).rejects.toMatchObject({ status: 400 });
+    await expect(readPublishBody(gone, 100, undefined)).rejects.toMatchObject({ status: 400 });
   });
 });

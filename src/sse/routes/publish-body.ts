@@ -26,11 +26,12 @@ export const ENVELOPE_BYTES = 64 * 1024;
  * from the host. Uncompressed UTF-8 only; an empty body is no body.
  */
 export async function readPublishBody(
-  request: IncomingMessage & { body?: unknown },
+  request: IncomingMessage,
   limit: number,
+  parsed: unknown,
 ): Promise<unknown> {
   if (request.readableEnded) {
-    return request.body;
+    return parsed;
   }
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {

@@ -6,7 +6,13 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import {
+  hasResponseHeader,
+  rawResponse,
+  sendJson,
+  setResponseHeader,
+  type PlatformResponse,
+} from '../http/http-objects.js';
 import { isParserError, parserErrorMessage } from './parser-error.js';
 
 /** The body of every refusal. */
@@ -33,11 +39,12 @@ function messageOf(exception: HttpException): string {
 }
 
 /** Answers `exception` as `{"statusCode", "error", "message"}`, unless the response is under way. */
-export function answerJsonError(response: Response, exception: HttpException): void {
+export function answerJsonError(response: PlatformResponse, exception: HttpException): void {
   const statusCode = exception.getStatus();
-  if (response.headersSent) {
+  const raw = rawResponse(response);
+  if (raw.headersSent) {
     // A stream already under way cannot change its status; end it so the client reconnects.
-    response.end();
+    raw.end();
     return;
   }
   const body: JsonError = {
@@ -45,10 +52,13 @@ export function answerJsonError(response: Response, exception: HttpException): v
     error: STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'Server Error' : 'Client Error'),
     message: messageOf(exception),
   };
-  if (statusCode === HttpStatus.SERVICE_UNAVAILABLE && !response.hasHeader('retry-after')) {
-    response.setHeader('Retry-After', '1');
+  if (
+    statusCode === HttpStatus.SERVICE_UNAVAILABLE &&
+    !hasResponseHeader(response, 'retry-after')
+  ) {
+    setResponseHeader(response, 'Retry-After', '1');
   }
-  response.status(statusCode).json(body);
+  sendJson(response, statusCode, body);
 }
 
 /**
@@ -59,6 +69,6 @@ export function answerJsonError(response: Response, exception: HttpException): v
 @Catch(HttpException)
 export class SseExceptionFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost): void {
-    answerJsonError(host.switchToHttp().getResponse<Response>(), exception);
+    answerJsonError(host.switchToHttp().getResponse<PlatformResponse>(), exception);
   }
 }

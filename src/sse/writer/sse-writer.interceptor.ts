@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { AsyncResource } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import {
@@ -17,6 +17,14 @@ import {
 } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import { grantExpired } from '../auth/request-grant.js';
+import {
+  isFastifyReply,
+  rawRequest,
+  rawResponse,
+  type FastifyReplyLike,
+  type PlatformRequest,
+  type PlatformResponse,
+} from '../http/http-objects.js';
 import { ConnectionLimiter, type Place } from '../flow/connection-limiter.service.js';
 import { FlowStats } from '../flow/flow-stats.service.js';
 import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
@@ -85,8 +93,12 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     next: CallHandler<MessageEvent>,
   ): Observable<StreamableFile> {
     const http = context.switchToHttp();
-    const request = http.getRequest<IncomingMessage & { ip?: string }>();
-    const response = http.getResponse<ServerResponse>();
+    // The platform's request (Express's, or Fastify's wrapper) keys the guards' grants and gives
+    // the client's address as the platform's proxy settings say; everything else is Node's.
+    const platformRequest = http.getRequest<PlatformRequest & { ip?: string }>();
+    const reply = http.getResponse<PlatformResponse>();
+    const request = rawRequest(platformRequest);
+    const response = rawResponse(reply);
     const head = request.method === 'HEAD';
 
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
@@ -106,7 +118,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
         // (its place held) until a heartbeat fails to write.
         request.resume();
-        const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+        const address = platformRequest.ip ?? request.socket.remoteAddress ?? 'unknown';
         const place = this.limiter.acquire(address);
         if ('refused' in place) {
           this.stats.refused(place.refused);
@@ -122,7 +134,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           );
           return;
         }
-        const report = new StreamReport(this, request, address, place, subscriber);
+        const report = new StreamReport(this, platformRequest, address, place, subscriber);
         const connection = new SseConnection(response, this.limits, report);
         // However and whenever the client leaves (before the first frame, mid-stream, while its
         // response waits behind a pipelined one), its place is given back and its stream ended.
@@ -130,6 +142,9 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         const answer = () => {
           if (report.answered) {
             return;
+          }
+          if (isFastifyReply(reply)) {
+            leaveToRipple(reply);
           }
           // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
           response.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -213,7 +228,8 @@ class StreamReport implements SseConnectionEvents {
 
   constructor(
     private readonly writer: SseWriterInterceptor,
-    private readonly request: IncomingMessage,
+    /** The platform's request: the guards' grant is keyed by it. */
+    private readonly request: object,
     private readonly address: string,
     private readonly place: Place,
     /** Nest's side, until the stream is answered (or refused, or left): then let go. */
@@ -320,6 +336,20 @@ function ownedByRipple(): StreamableFile {
   const file = new StreamableFile(body).setErrorHandler(() => undefined);
   body.destroy(WRITTEN_BY_RIPPLE);
   return file;
+}
+
+/**
+ * Fastify sends a reply itself once the handler is done, and Nest then sends what it was given
+ * (the StreamableFile above) through the reply: a hijacked reply is left to whoever hijacked it,
+ * and its send() is made a no-op, since Fastify's would only log that the reply was sent already.
+ */
+function leaveToRipple(reply: FastifyReplyLike): void {
+  reply.hijack();
+  Object.defineProperty(reply, 'send', { value: sentByRipple });
+}
+
+function sentByRipple(this: FastifyReplyLike): FastifyReplyLike {
+  return this;
 }
 
 /** A stream that failed before it opened: refused as asked (4xx), or because it could not run. */
