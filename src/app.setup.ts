@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -34,7 +35,7 @@ export type RippleApplication = NestExpressApplication | NestFastifyApplication;
  */
 export function configureApp(
   app: RippleApplication,
-  config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs'>,
+  config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs' | 'http2'>,
 ): void {
   const fastify = app.getHttpAdapter().getType() === 'fastify';
   // Every answer carries its request id, even a refusal given before the routes (requireHost;
@@ -64,7 +65,11 @@ export function configureApp(
   // request is over once its headers are in, are not affected.
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
-  cutSlowHeaders(server, config.headersTimeoutMs);
+  if (config.http2) {
+    cutSessionsWithoutStreams(server as unknown as Http2Server, config.headersTimeoutMs);
+  } else {
+    cutSlowHeaders(server, config.headersTimeoutMs);
+  }
   // What Node's parser refuses (a bad header, oversized headers) is answered like the rest, and so
   // is a request without Host (requireHost), which Node would refuse with a bare 400.
   answerClientErrors(server);
@@ -102,4 +107,31 @@ function cutSlowHeaders(server: Server, timeoutMs: number): void {
 
 function destroySocket(socket: Socket): void {
   socket.destroy();
+}
+
+/**
+ * Over HTTP/2 a request's socket is Node's stand-in for its stream, not the connection's, so the
+ * deadline above cannot be cleared by a request: here it is the session's instead, which must open
+ * its first stream within `timeoutMs` (a stream's headers come in one HEADERS frame, which Node
+ * parses whole). A session that opened one is left to Fastify's own session timeout.
+ */
+function cutSessionsWithoutStreams(server: Http2Server, timeoutMs: number): void {
+  const pending = new WeakMap<ServerHttp2Session, NodeJS.Timeout>();
+  const forget = function (this: ServerHttp2Session): void {
+    clearTimeout(pending.get(this));
+    pending.delete(this);
+    this.off('stream', forget);
+    this.off('close', forget);
+  };
+  server.on('session', (session: ServerHttp2Session) => {
+    const timer = setTimeout(destroySession, timeoutMs, session);
+    timer.unref();
+    pending.set(session, timer);
+    session.on('stream', forget);
+    session.on('close', forget);
+  });
+}
+
+function destroySession(session: ServerHttp2Session): void {
+  session.destroy();
 }

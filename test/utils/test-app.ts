@@ -73,7 +73,7 @@ export async function startApp(
  */
 export async function createTestApplication(
   moduleRef: TestingModule,
-  config: Pick<RippleConfig, 'adapter' | 'trustProxy'>,
+  config: Pick<RippleConfig, 'adapter' | 'trustProxy' | 'http2' | 'tls'>,
   options: NestApplicationOptions = {},
 ): Promise<RippleApplication> {
   const appOptions: NestApplicationOptions = { forceCloseConnections: true, ...options };
