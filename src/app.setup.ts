@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -86,52 +87,48 @@ export function configureApp(
  * that trickles its first request's headers is closed here on time.
  */
 function cutSlowHeaders(server: Server, timeoutMs: number): void {
-  const pending = new WeakMap<Socket, NodeJS.Timeout>();
-  // One listener for every socket, not a closure each: a connection that stays (a stream) keeps
-  // nothing of this once its request is in.
-  const forget = function (this: Socket): void {
-    clearTimeout(pending.get(this));
-    pending.delete(this);
-    this.off('close', forget);
-  };
-  server.on('connection', (socket: Socket) => {
-    const timer = setTimeout(destroySocket, timeoutMs, socket);
-    timer.unref();
-    pending.set(socket, timer);
-    socket.on('close', forget);
-  });
-  server.on('request', (request: IncomingMessage) => {
-    forget.call(request.socket);
-  });
-}
-
-function destroySocket(socket: Socket): void {
-  socket.destroy();
+  const deadline = connectionDeadline<Socket>(timeoutMs);
+  server.on('connection', (socket: Socket) => deadline.arm(socket));
+  server.on('request', (request: IncomingMessage) => deadline.met.call(request.socket));
 }
 
 /**
  * Over HTTP/2 a request's socket is Node's stand-in for its stream, not the connection's, so the
- * deadline above cannot be cleared by a request: here it is the session's instead, which must open
+ * deadline above cannot be met by a request: here it is the session's instead, which must open
  * its first stream within `timeoutMs` (a stream's headers come in one HEADERS frame, which Node
  * parses whole). A session that opened one is left to Fastify's own session timeout.
  */
 function cutSessionsWithoutStreams(server: Http2Server, timeoutMs: number): void {
-  const pending = new WeakMap<ServerHttp2Session, NodeJS.Timeout>();
-  const forget = function (this: ServerHttp2Session): void {
-    clearTimeout(pending.get(this));
-    pending.delete(this);
-    this.off('stream', forget);
-    this.off('close', forget);
-  };
+  const deadline = connectionDeadline<ServerHttp2Session>(timeoutMs);
   server.on('session', (session: ServerHttp2Session) => {
-    const timer = setTimeout(destroySession, timeoutMs, session);
-    timer.unref();
-    pending.set(session, timer);
-    session.on('stream', forget);
-    session.on('close', forget);
+    deadline.arm(session);
+    session.once('stream', deadline.met);
   });
 }
 
-function destroySession(session: ServerHttp2Session): void {
-  session.destroy();
+/**
+ * A deadline per connection (a socket, an HTTP/2 session): destroyed unless `met` is called on it
+ * (as `this`) in time. One listener for every connection, not a closure each: a connection that
+ * stays (a stream) keeps nothing of this once the deadline is met.
+ */
+function connectionDeadline<T extends EventEmitter & { destroy(): void }>(timeoutMs: number) {
+  const pending = new WeakMap<T, NodeJS.Timeout>();
+  const met = function (this: T): void {
+    clearTimeout(pending.get(this));
+    pending.delete(this);
+    this.off('close', met);
+  };
+  return {
+    arm(connection: T): void {
+      const timer = setTimeout(destroyConnection, timeoutMs, connection);
+      timer.unref();
+      pending.set(connection, timer);
+      connection.on('close', met);
+    },
+    met,
+  };
+}
+
+function destroyConnection(connection: { destroy(): void }): void {
+  connection.destroy();
 }
