@@ -1,6 +1,6 @@
 import { SseReader } from './utils/sse-reader.js';
 import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
-import { startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 async function getJson(url: string): Promise<{ status: number; headers: Headers; body: any }> {
@@ -8,10 +8,10 @@ async function getJson(url: string): Promise<{ status: number; headers: Headers;
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
 
-describe('liveness and readiness on Terminus (e2e)', () => {
+describe.each(ADAPTERS)('liveness and readiness on Terminus (e2e), on %s', (adapter) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp();
+    t = await startApp({ RIPPLE_ADAPTER: adapter });
   });
   afterAll(async () => {
     await t.close();
@@ -49,9 +49,9 @@ describe('liveness and readiness on Terminus (e2e)', () => {
   });
 });
 
-describe('readiness during a drain (e2e)', () => {
+describe.each(ADAPTERS)('readiness during a drain (e2e), on %s', (adapter) => {
   it('goes 503 as shutdown begins, naming the hub, while open streams are still being ended', async () => {
-    const t = await startApp({ RIPPLE_DRAIN_MS: '4000' });
+    const t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_DRAIN_MS: '4000' });
     const reader = await SseReader.open(`${t.url}/events?topic=drain`);
     await reader.framesOf('retry', 1);
     const closed = t.close();

@@ -5,7 +5,7 @@ import { parsePrometheus, scrape, Scrape } from './utils/prometheus.js';
 import { describeWithRedis, dropPrefix, TEST_REDIS_URL, testPrefix } from './utils/redis.js';
 import { SseReader } from './utils/sse-reader.js';
 import { stalledClient } from './utils/stalled-client.js';
-import { post, startApp, type TestApp } from './utils/test-app.js';
+import { ADAPTERS, post, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 const OPEN = 'ripple_connections_open';
@@ -38,12 +38,12 @@ async function scrapeUntil(
   return last!;
 }
 
-describe('GET /metrics (e2e)', () => {
+describe.each(ADAPTERS)('GET /metrics (e2e), on %s', (adapter) => {
   const apps: TestApp[] = [];
   const readers: SseReader[] = [];
 
   const start = async (env: Record<string, string> = {}) => {
-    const t = await startApp(env);
+    const t = await startApp({ RIPPLE_ADAPTER: adapter, ...env });
     apps.push(t);
     return t;
   };
@@ -256,7 +256,7 @@ describe('GET /metrics (e2e)', () => {
   });
 
   it('releases the metrics port when the app closes', async () => {
-    const t = await startApp({});
+    const t = await startApp({ RIPPLE_ADAPTER: adapter });
     const url = `${t.metricsUrl}/metrics`;
     expect((await fetch(url)).status).toBe(200);
     await t.close();
@@ -264,7 +264,7 @@ describe('GET /metrics (e2e)', () => {
   });
 
   it('counts the streams the drain ends at shutdown', async () => {
-    const t = await startApp({});
+    const t = await startApp({ RIPPLE_ADAPTER: adapter });
     const registry = t.app.get(Registry);
     const reader = await open(t, 'topic=bye');
     await reader.framesOf('retry', 1);

@@ -6,7 +6,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { SseHub, SseModule } from '../src/sse/index.js';
 import { SseReader } from './utils/sse-reader.js';
-import { post } from './utils/test-app.js';
+import { createFastifyAdapter } from '../src/http/fastify-adapter.js';
+import { ADAPTERS, post, type Adapter } from './utils/test-app.js';
 
 /**
  * SseModule in plain host apps, as a library user builds them: no configureApp(), no global
@@ -27,17 +28,26 @@ async function startHost(
     prefix?: string;
     controllers?: Type[];
     setup?: (app: NestExpressApplication) => void;
+    /** Express (the default), or Fastify with its own default options. */
+    adapter?: Adapter;
   } = {},
 ): Promise<Host> {
   const moduleRef = await Test.createTestingModule({
     imports,
     controllers: options.controllers ?? [],
   }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
+  const appOptions = {
     forceCloseConnections: true,
     bodyParser: options.bodyParser ?? true,
-    logger: ['error', 'warn'],
-  });
+    logger: ['error', 'warn'] as ('error' | 'warn')[],
+  };
+  const app =
+    options.adapter === 'fastify'
+      ? moduleRef.createNestApplication<NestExpressApplication>(
+          await createFastifyAdapter({}),
+          appOptions,
+        )
+      : moduleRef.createNestApplication<NestExpressApplication>(appOptions);
   if (options.prefix) {
     app.setGlobalPrefix(options.prefix);
   }
@@ -97,12 +107,12 @@ afterAll(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.app.close()));
 });
 
-describe('SseModule without routes (the default)', () => {
+describe.each(ADAPTERS)('SseModule without routes (the default), on %s', (adapter) => {
   it.each([
     ['not given', SseModule.forRoot({ drainMs: 0 })],
     ['false', SseModule.forRoot({ drainMs: 0, routes: false })],
   ])('mounts no route when routes is %s, and the hub still serves', async (_name, module) => {
-    const { app, url } = await startHost([module]);
+    const { app, url } = await startHost([module], { adapter });
     expect((await fetch(`${url}/events?topic=a`)).status).toBe(404);
     expect((await fetch(`${url}/topics`)).status).toBe(404);
     expect((await post(`${url}/events/a`, { data: 1 })).status).toBe(404);
@@ -111,14 +121,15 @@ describe('SseModule without routes (the default)', () => {
   });
 });
 
-describe("SseModule with routes: { path: 'live' }", () => {
+describe.each(ADAPTERS)("SseModule with routes: { path: 'live' }, on %s", (adapter) => {
   const APP = 'https://app.example';
   let url: string;
 
   beforeAll(async () => {
-    ({ url } = await startHost([
-      SseModule.forRoot({ drainMs: 0, corsOrigins: [APP], routes: { path: '/live/' } }),
-    ]));
+    ({ url } = await startHost(
+      [SseModule.forRoot({ drainMs: 0, corsOrigins: [APP], routes: { path: '/live/' } })],
+      { adapter },
+    ));
   });
 
   it('streams, publishes and resumes under the path, and nothing under /events', async () => {
@@ -296,6 +307,33 @@ describe("publish bodies through the host's default JSON parser (100 kB)", () =>
     const malformed = await post(`${url}/orders`, '{"data": ');
     expect(malformed.status).toBe(400);
     expect(malformed.body).not.toHaveProperty('message', expect.stringMatching(/not valid JSON/));
+  });
+});
+
+describe("publish bodies through Fastify's own JSON parser (1 MiB)", () => {
+  let url: string;
+
+  beforeAll(async () => {
+    ({ url } = await startHost([SseModule.forRoot({ drainMs: 0, routes: { path: 'live' } })], {
+      controllers: [HostOrdersController],
+      adapter: 'fastify',
+    }));
+  });
+
+  it("answers the parser's 413 and 400 on the publish route in the module's shape", async () => {
+    expect((await post(`${url}/live/news`, payload(200 * 1024))).status).toBe(201);
+    expectRefusal(
+      await post(`${url}/live/news`, payload(1024 * 1024 + 1)),
+      413,
+      /body is larger than the limit of 1048576 bytes/,
+    );
+    expectRefusal(await post(`${url}/live/news`, '{"data": '), 400, /not valid JSON/);
+  });
+
+  it("leaves the host's own routes to the host", async () => {
+    const malformed = await post(`${url}/orders`, '{"data": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).not.toHaveProperty('message', expect.stringMatching(/not valid JSON:/));
   });
 });
 

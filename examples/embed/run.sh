@@ -28,6 +28,11 @@ if [ -d node_modules/ioredis ]; then
   echo "ioredis was installed with nestjs-ripple: it must be an optional peer" >&2
   exit 1
 fi
+# Fastify is an optional peer too: an Express app installs nothing of it (issue 17).
+if [ -d node_modules/fastify ] || [ -d node_modules/@nestjs/platform-fastify ]; then
+  echo "Fastify was installed with nestjs-ripple: @nestjs/platform-fastify must be an optional peer" >&2
+  exit 1
+fi
 
 echo "== build and test the example"
 rm -rf dist

@@ -2,23 +2,23 @@ import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
 import { Test } from '@nestjs/testing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../../src/app.module.js';
-import { configureApp } from '../../src/app.setup.js';
+import { configureApp, type RippleApplication } from '../../src/app.setup.js';
 import { rippleConfig } from '../../src/config/ripple.config.js';
 import { SseHub } from '../../src/sse/index.js';
 import { collectPageErrors, launchChromium } from '../utils/chromium.js';
-import { testConfig } from '../utils/test-app.js';
+import { createTestApplication, testConfig } from '../utils/test-app.js';
 
 /**
- * The real app for the page, as `startApp` in test/utils/test-app.ts builds it, but on a port of
+ * The real app for the page, as `startApp` in test/utils/test-app.ts builds it (on the platform
+ * `RIPPLE_ADAPTER` names), but on a port of
  * the test's choosing (to come back on the same one), and with its HTTP listener under the test's
  * control: `dropNetwork` closes the listener and every socket while the app and its in-memory
  * history live on, and `restoreNetwork` listens again on the same port.
  */
 export class PageServer {
   private constructor(
-    readonly app: NestExpressApplication,
+    readonly app: RippleApplication,
     readonly port: number,
   ) {}
 
@@ -40,8 +40,7 @@ export class PageServer {
       .overrideProvider(rippleConfig.KEY)
       .useValue(config)
       .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({
-      forceCloseConnections: true,
+    const app = await createTestApplication(moduleRef, config, {
       bodyParser: false,
       logger: ['error', 'warn'],
     });

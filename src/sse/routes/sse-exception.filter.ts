@@ -38,6 +38,16 @@ function messageOf(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+/** `exception` as the module's JSON shape. */
+export function jsonErrorBody(exception: HttpException): JsonError {
+  const statusCode = exception.getStatus();
+  return {
+    statusCode,
+    error: STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'Server Error' : 'Client Error'),
+    message: messageOf(exception),
+  };
+}
+
 /** Answers `exception` as `{"statusCode", "error", "message"}`, unless the response is under way. */
 export function answerJsonError(response: PlatformResponse, exception: HttpException): void {
   const statusCode = exception.getStatus();
@@ -47,11 +57,7 @@ export function answerJsonError(response: PlatformResponse, exception: HttpExcep
     raw.end();
     return;
   }
-  const body: JsonError = {
-    statusCode,
-    error: STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'Server Error' : 'Client Error'),
-    message: messageOf(exception),
-  };
+  const body = jsonErrorBody(exception);
   if (
     statusCode === HttpStatus.SERVICE_UNAVAILABLE &&
     !hasResponseHeader(response, 'retry-after')
