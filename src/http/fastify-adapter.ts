@@ -12,7 +12,7 @@ import { trustProxySetting } from './trust-proxy.js';
  * HTTP/2, Fastify closes the sessions instead, which Node 20's own close leaves open).
  */
 export async function createFastifyAdapter(
-  config: Pick<PlatformSettings, 'trustProxy' | 'http2' | 'tls'>,
+  config: Partial<Pick<PlatformSettings, 'trustProxy' | 'http2' | 'tls'>>,
 ): Promise<FastifyAdapter> {
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
   const options = {
@@ -35,7 +35,7 @@ export async function createFastifyAdapter(
  * only clients that speak HTTP/2 from the first byte use (curl --http2-prior-knowledge, Node's
  * http2.connect, a proxy's h2c upstream): Node's cleartext HTTP/2 server does not answer HTTP/1.1.
  */
-function http2Options(config: Pick<PlatformSettings, 'http2' | 'tls'>): object {
+function http2Options(config: Partial<Pick<PlatformSettings, 'http2' | 'tls'>>): object {
   if (!config.http2) {
     return {};
   }
