@@ -9,7 +9,8 @@
  *
  *   --quick             smaller N, shorter windows, one run per scenario (the CI smoke run, < 2 min)
  *   --only=A,C          run only these scenarios (A B C D E F G H S L)
- *   --servers=ripple,raw   only these servers (ripple raw corked nest raw-h2; raw-h2 runs in A only)
+ *   --servers=ripple,raw   only these servers (ripple raw corked nest ripple-fastify ripple-h2 raw-h2;
+ *                          the last three run in scenario A only)
  *   --reps=N            runs per scenario (default 3, or 1 with --quick)
  *   --no-build          use the dist/ that is there
  *   --ref=HEAD          build and measure the Ripple of a commit instead of the working tree (exported
