@@ -1,9 +1,10 @@
 /*
  * The service on Fastify's HTTP/2 (RIPPLE_HTTP2=true): what HTTP/2 changes about a stream. Its
- * streaming and resume run in events.e2e-spec.ts (on fastify-h2c beside both adapters); here: one
+ * streaming and resume run in events.e2e-spec.ts, its limits, write deadline and maximum age in
+ * flow.e2e-spec.ts (on fastify-h2c beside both adapters); here: one
  * session for every stream of a client, flow control per stream (a stream its client stops reading
- * is dropped within the bound or at the write deadline while the session's other streams get every
- * event), the connection limit, the maximum age and the drain on HTTP/2, HEAD, the session's
+ * is dropped within the bound while the session's other streams get every event), a place freed
+ * by one stream's reset, the maximum age on one session, the drain, HEAD, the session's
  * connection deadline, and TLS (what browsers speak: h2 by ALPN, HTTP/1.1 still served).
  */
 import http2, { type ClientHttp2Stream, type Http2Server } from 'node:http2';
@@ -12,32 +13,22 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SseHub } from '../src/sse/index.js';
-import { forgetH2cOrigin, h2cRequest, h2cSession } from './utils/h2c.js';
+import { forgetH2cOrigin, h2cRequest } from './utils/h2c.js';
 import { describeWithOpenssl, selfSignedCertificate } from './utils/self-signed.js';
 import { SseReader } from './utils/sse-reader.js';
+import { stalledClient } from './utils/stalled-client.js';
 import { platformEnv, post, startApp, type TestApp } from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 const H2C = platformEnv('fastify-h2c');
 
-/** A stream that reads its opening, then is paused: its window fills, then the server's stream. */
+/** A stream of the origin's session that reads its opening, then is paused (stalledClient). */
 async function stalledStream(url: string, path: string) {
-  const { pathname, search } = new URL(`${url}${path}`);
-  const stream: ClientHttp2Stream = h2cSession(url).request({
-    ':path': pathname + search,
-    accept: 'text/event-stream',
-  });
-  stream.end();
-  stream.on('error', () => undefined);
-  let received = '';
-  stream.setEncoding('utf8');
-  const onData = (chunk: string) => (received += chunk);
-  stream.on('data', onData);
-  await until(() => received.includes('retry:'), 'the stalled stream to open');
-  stream.pause();
+  const stalled = await stalledClient(url, path);
+  const stream = stalled.socket as ClientHttp2Stream;
   return {
     stream,
-    received: () => received,
+    received: stalled.received,
     /** Reads what is waiting, to the end or the reset. */
     drain: async () => {
       stream.resume();
@@ -131,26 +122,6 @@ describe('Ripple over HTTP/2 (h2c, e2e)', () => {
       ...after.map((f) => (JSON.parse(f.data) as { seq: number }).seq),
     ]).toEqual(acked);
     expect(resumed.stream?.session).toBe(reading.stream?.session);
-  });
-
-  it('drops a stream whose client reads none of it for RIPPLE_WRITE_TIMEOUT_MS, under the bound', async () => {
-    t = await startApp({
-      ...H2C,
-      RIPPLE_WRITE_TIMEOUT_MS: '500',
-      RIPPLE_MAX_BUFFER_BYTES: String(256 * 1024 * 1024),
-    });
-    const app = t;
-    const hub = app.app.get(SseHub);
-    const stalled = await stalledStream(app.url, '/events?topic=wt');
-    const pad = 'y'.repeat(64 * 1024);
-    // Past the client's window and the stream's high-water mark, far below the byte bound.
-    for (let i = 0; i < 10; i++) {
-      await post(`${app.url}/events/wt`, { data: pad });
-    }
-    const started = Date.now();
-    await until(() => hub.connectionCount === 0, 'the stalled stream to be dropped', 5000);
-    expect(Date.now() - started).toBeLessThan(5000);
-    await until(() => stalled.stream.rstCode !== undefined, 'the reset of the stalled stream');
   });
 
   it('answers the stream past RIPPLE_MAX_CONNECTIONS with 503 on the same session, and frees a place when a stream closes', async () => {

@@ -65,3 +65,38 @@ export function h2cRequest(
     stream.end(init.body);
   });
 }
+
+/** A response whose body is still coming (a stream): its status and headers, read on demand. */
+export interface OpenResponse {
+  status: number;
+  header(name: string): string | undefined;
+  /** The whole body, once it ends. */
+  json(): Promise<unknown>;
+  /** Leaves the body unread: the request is closed (over HTTP/2, its stream alone is reset). */
+  cancel(): void;
+}
+
+/** A GET over the origin's session that resolves at the response's headers, as `fetch` does. */
+export function h2cOpen(url: string, headers: Record<string, string> = {}): Promise<OpenResponse> {
+  const { pathname, search } = new URL(url);
+  const stream = h2cSession(url).request({ ':path': pathname + search, ...headers });
+  stream.end();
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
+  return new Promise((resolve, reject) => {
+    stream.on('response', (h) =>
+      resolve({
+        status: Number(h[':status']),
+        header: (name) => h[name.toLowerCase()]?.toString(),
+        json: async () => {
+          await ended;
+          return JSON.parse(text) as unknown;
+        },
+        cancel: () => stream.close(),
+      }),
+    );
+    stream.on('error', reject);
+  });
+}

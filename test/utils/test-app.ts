@@ -6,7 +6,14 @@ import { configureApp, type RippleApplication } from '../../src/app.setup.js';
 import { createFastifyAdapter } from '../../src/http/fastify-adapter.js';
 import { MetricsServer } from '../../src/ops/metrics/metrics-server.service.js';
 import { parseRippleEnv, rippleConfig, type RippleConfig } from '../../src/config/ripple.config.js';
-import { forgetH2cOrigin, h2cRequest, isH2c, registerH2cOrigin } from './h2c.js';
+import {
+  forgetH2cOrigin,
+  h2cOpen,
+  h2cRequest,
+  isH2c,
+  registerH2cOrigin,
+  type OpenResponse,
+} from './h2c.js';
 
 /** The platforms a suite runs on: `describe.each(ADAPTERS)`, with `{ RIPPLE_ADAPTER }`. */
 export const ADAPTERS = ['express', 'fastify'] as const;
@@ -133,6 +140,26 @@ export async function post(
     // Left as text: the test says what it expected.
   }
   return { status, body: parsed };
+}
+
+/**
+ * A GET that resolves at the response's headers (a stream's body never ends): `fetch`, or over the
+ * origin's HTTP/2 session for an h2c app.
+ */
+export async function openResponse(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<OpenResponse> {
+  if (isH2c(url)) {
+    return h2cOpen(url, headers);
+  }
+  const res = await fetch(url, { headers });
+  return {
+    status: res.status,
+    header: (name) => res.headers.get(name) ?? undefined,
+    json: () => res.json() as Promise<unknown>,
+    cancel: () => void res.body?.cancel(),
+  };
 }
 
 /** What every refusal must look like: a 4xx with a JSON body that names the problem. */
