@@ -80,6 +80,8 @@ describe('Ripple over HTTP/2 (h2c, e2e)', () => {
     }
     // Ten streams and three publishes: one connection, at the server as at the client.
     expect(sessions).toBe(1);
+    // At most RIPPLE_HTTP2_MAX_STREAMS (128) at once, as the server told the client.
+    expect(streams[0].stream?.session?.remoteSettings.maxConcurrentStreams).toBe(128);
     expect(new Set(streams.map((r) => r.stream?.session)).size).toBe(1);
     expect(app.app.get(SseHub).connectionCount).toBe(10);
   });
@@ -217,7 +219,12 @@ describeWithOpenssl('Ripple over HTTP/2 with TLS (e2e)', () => {
     dir = await mkdtemp(join(tmpdir(), 'ripple-h2-tls-'));
     const tls = await selfSignedCertificate(dir);
     ca = await readFile(tls.cert);
-    t = await startApp({ ...H2C, RIPPLE_TLS_CERT: tls.cert, RIPPLE_TLS_KEY: tls.key });
+    t = await startApp({
+      ...H2C,
+      RIPPLE_TLS_CERT: tls.cert,
+      RIPPLE_TLS_KEY: tls.key,
+      RIPPLE_HTTP2_MAX_STREAMS: '8',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -227,12 +234,16 @@ describeWithOpenssl('Ripple over HTTP/2 with TLS (e2e)', () => {
   it('serves h2 by ALPN, streams of one session, and still HTTP/1.1 to a client that offers only that', async () => {
     const origin = t.url.replace('http:', 'https:');
     const session = http2.connect(origin, { ca });
+    const settings = new Promise<http2.Settings>((resolve) =>
+      session.once('remoteSettings', resolve),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         session.once('connect', () => resolve());
         session.once('error', reject);
       });
       expect(session.alpnProtocol).toBe('h2');
+      expect((await settings).maxConcurrentStreams).toBe(8);
       const texts = ['', ''];
       const streams = texts.map((_, i) => {
         const stream = session.request({ ':path': '/events?topic=tls' });

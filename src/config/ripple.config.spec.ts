@@ -61,7 +61,11 @@ describe('configuration from the environment', () => {
   });
 
   it('turns HTTP/2 on only with Fastify, over TLS with a certificate and its key, else h2c', () => {
-    expect(parseRippleEnv({})).toMatchObject({ http2: false, tls: undefined });
+    expect(parseRippleEnv({})).toMatchObject({
+      http2: false,
+      http2MaxStreams: 128,
+      tls: undefined,
+    });
     expect(parseRippleEnv({ RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'true' })).toMatchObject({
       http2: true,
       tls: undefined,
@@ -79,6 +83,7 @@ describe('configuration from the environment', () => {
     const refused: [Record<string, string>, RegExp][] = [
       [{ RIPPLE_HTTP2: 'true' }, /RIPPLE_HTTP2: needs RIPPLE_ADAPTER=fastify/],
       [{ RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'yes please' }, /RIPPLE_HTTP2:/],
+      [{ RIPPLE_HTTP2_MAX_STREAMS: '0' }, /RIPPLE_HTTP2_MAX_STREAMS:/],
       [
         { RIPPLE_ADAPTER: 'fastify', RIPPLE_TLS_CERT: file, RIPPLE_TLS_KEY: file },
         /RIPPLE_TLS_CERT: needs RIPPLE_HTTP2=true/,

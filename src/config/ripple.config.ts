@@ -126,6 +126,9 @@ export const rippleEnvSchema = z.object({
   // HTTP/2 on Fastify's `http2` option: over TLS when a certificate and its key are given (what
   // browsers speak; HTTP/1.1 clients are served too), else cleartext h2c (prior knowledge only).
   RIPPLE_HTTP2: z.stringbool().default(false),
+  // Streams one HTTP/2 session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS), nginx's
+  // default: a page's EventSources and requests, not a client's thousands.
+  RIPPLE_HTTP2_MAX_STREAMS: int(1, 1_000_000).default(128),
   RIPPLE_TLS_CERT: readableFile.optional(),
   RIPPLE_TLS_KEY: readableFile.optional(),
   RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
@@ -277,6 +280,8 @@ export interface RippleConfig {
   adapter: 'express' | 'fastify';
   /** HTTP/2 (Fastify only): over TLS with `tls`, else cleartext (h2c). */
   http2: boolean;
+  /** Streams an HTTP/2 session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  http2MaxStreams: number;
   /** The PEM files of the certificate (its chain) and its key, for HTTP/2 over TLS. */
   tls?: TlsFiles;
   transport: 'memory' | 'redis' | 'redis-cluster';
@@ -442,12 +447,16 @@ const platformEnvSchema = rippleEnvSchema.pick({
   RIPPLE_ADAPTER: true,
   RIPPLE_TRUST_PROXY: true,
   RIPPLE_HTTP2: true,
+  RIPPLE_HTTP2_MAX_STREAMS: true,
   RIPPLE_TLS_CERT: true,
   RIPPLE_TLS_KEY: true,
 });
 
 /** What the HTTP platform is made with: the adapter, its proxy trust, HTTP/2 and TLS. */
-export type PlatformSettings = Pick<RippleConfig, 'adapter' | 'trustProxy' | 'http2' | 'tls'>;
+export type PlatformSettings = Pick<
+  RippleConfig,
+  'adapter' | 'trustProxy' | 'http2' | 'http2MaxStreams' | 'tls'
+>;
 
 function platformOf(e: z.output<typeof platformEnvSchema>): PlatformSettings {
   return {
@@ -455,6 +464,7 @@ function platformOf(e: z.output<typeof platformEnvSchema>): PlatformSettings {
     trustProxy: e.RIPPLE_TRUST_PROXY,
     // Only where the check passed: Express, or HTTP/2 off, leaves no TLS to half-apply.
     http2: e.RIPPLE_HTTP2 && e.RIPPLE_ADAPTER === 'fastify',
+    http2MaxStreams: e.RIPPLE_HTTP2_MAX_STREAMS,
     tls:
       e.RIPPLE_TLS_CERT && e.RIPPLE_TLS_KEY
         ? { certFile: e.RIPPLE_TLS_CERT, keyFile: e.RIPPLE_TLS_KEY }

@@ -12,7 +12,7 @@ import { trustProxySetting } from './trust-proxy.js';
  * HTTP/2, Fastify closes the sessions instead, which Node 20's own close leaves open).
  */
 export async function createFastifyAdapter(
-  config: Partial<Pick<PlatformSettings, 'trustProxy' | 'http2' | 'tls'>>,
+  config: Partial<Pick<PlatformSettings, 'trustProxy' | 'http2' | 'http2MaxStreams' | 'tls'>>,
 ): Promise<FastifyAdapter> {
   const { FastifyAdapter } = await import('@nestjs/platform-fastify');
   const options = {
@@ -35,14 +35,19 @@ export async function createFastifyAdapter(
  * only clients that speak HTTP/2 from the first byte use (curl --http2-prior-knowledge, Node's
  * http2.connect, a proxy's h2c upstream): Node's cleartext HTTP/2 server does not answer HTTP/1.1.
  */
-function http2Options(config: Partial<Pick<PlatformSettings, 'http2' | 'tls'>>): object {
+function http2Options(
+  config: Partial<Pick<PlatformSettings, 'http2' | 'http2MaxStreams' | 'tls'>>,
+): object {
   if (!config.http2) {
     return {};
   }
+  // RIPPLE_HTTP2_MAX_STREAMS: Node's own default is unbounded.
+  const settings = { maxConcurrentStreams: config.http2MaxStreams };
   if (!config.tls) {
-    return { http2: true };
+    // Fastify hands `http` to http2.createServer for h2c.
+    return { http2: true, http: { settings } };
   }
-  return { http2: true, https: { ...readTls(config.tls), allowHTTP1: true } };
+  return { http2: true, https: { ...readTls(config.tls), allowHTTP1: true, settings } };
 }
 
 function readTls(tls: TlsFiles): { cert: Buffer; key: Buffer } {

@@ -104,7 +104,7 @@ export async function startApp(
  */
 export async function createTestApplication(
   moduleRef: TestingModule,
-  config: Pick<RippleConfig, 'adapter' | 'trustProxy' | 'http2' | 'tls'>,
+  config: Pick<RippleConfig, 'adapter' | 'trustProxy' | 'http2' | 'http2MaxStreams' | 'tls'>,
   options: NestApplicationOptions = {},
 ): Promise<RippleApplication> {
   const appOptions: NestApplicationOptions = { forceCloseConnections: true, ...options };
