@@ -84,8 +84,8 @@ const MODES = {
     drainMs: 10_000,
     idleSettleMs: 500,
     connectTimeoutMs: 30_000,
-    // L's 2,000 connections brought a quiet run to about 120 s; A on Fastify, HTTP/2 and raw
-    // node:http2 (three more servers, about 6 s each) to about 140 s.
+    // L's 2,000 connections brought a quiet run to about 120 s; A runs three more servers
+    // (Fastify, HTTP/2, raw node:http2), 5 to 6 s each in a quick run.
     budgetS: 170,
     watchdogS: 300,
     scenarios: {
