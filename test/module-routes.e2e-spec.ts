@@ -337,6 +337,33 @@ describe("publish bodies through Fastify's own JSON parser (1 MiB)", () => {
   });
 });
 
+describe('a Fastify host with its own logger on', () => {
+  it('logs nothing for a stream: Fastify never sends the reply Ripple answered', async () => {
+    const lines: string[] = [];
+    const moduleRef = await Test.createTestingModule({
+      imports: [SseModule.forRoot({ drainMs: 0, routes: { path: 'live' } })],
+    }).compile();
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const adapter = new FastifyAdapter({
+      logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
+    });
+    const app = moduleRef.createNestApplication(adapter, {
+      forceCloseConnections: true,
+      logger: ['error', 'warn'],
+    });
+    await app.listen(0, '127.0.0.1');
+    hosts.push({ app: app as unknown as NestExpressApplication, url: '' });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const reader = await open(`http://127.0.0.1:${port}/live?topic=quiet`);
+    expect((await post(`http://127.0.0.1:${port}/live/quiet`, { data: 1 })).status).toBe(201);
+    await reader.framesOf('quiet', 1);
+    reader.close();
+    await reader.waitForEnd().catch(() => undefined);
+    // Without the hijacked reply's no-op send(): "Reply was already sent" for every stream.
+    expect(lines).toEqual([]);
+  });
+});
+
 describe('host set-ups', () => {
   it('publishes 200 KB where the host raised its own parser limit (app.useBodyParser)', async () => {
     const { url } = await startHost([SseModule.forRoot({ drainMs: 0, routes: { path: 'live' } })], {

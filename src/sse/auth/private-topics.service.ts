@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
 import { requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
+import type { RequestLike } from '../http/http-objects.js';
 
 /** Which private topics (`auth.privateTopics`) a request may see. */
 @Injectable()
@@ -24,7 +24,7 @@ export class PrivateTopics {
    * out of reach all mean "none", so that an answer never says more about a private topic to
    * anyone else.
    */
-  async readableBy(request: Request): Promise<((topic: string) => boolean) | undefined> {
+  async readableBy(request: RequestLike): Promise<((topic: string) => boolean) | undefined> {
     const none = undefined;
     if (this.auth.privateTopics.length === 0 || !this.tokens.keyConfigured) {
       return none;

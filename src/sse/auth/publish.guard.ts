@@ -7,7 +7,6 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import { SSE_OPTIONS } from '../sse.constants.js';
 import type { ResolvedSseAuthOptions, ResolvedSseOptions } from '../sse-options.interface.js';
 import { checkTopic } from '../validation/request-checks.js';
@@ -23,6 +22,7 @@ import { requestGrant, setRequestGrant } from './request-grant.js';
 import { noteRefusal, requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
+import type { RequestLike } from '../http/http-objects.js';
 
 /**
  * `POST /events/:topic` and the batch `POST /events`: with a key configured, the request needs a token (header or cookie) whose
@@ -42,7 +42,7 @@ export class PublishGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<RequestLike>();
     try {
       if (!this.tokens.keyConfigured) {
         // A proxy on this host connects from loopback too, for clients from anywhere: what it

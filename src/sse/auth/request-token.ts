@@ -5,8 +5,12 @@ import {
   type Logger,
 } from '@nestjs/common';
 import { parseCookie } from 'cookie';
-import type { Request } from 'express';
-import { requestPath, setResponseHeader, type PlatformResponse } from '../http/http-objects.js';
+import {
+  requestPath,
+  setResponseHeader,
+  type PlatformResponse,
+  type RequestLike,
+} from '../http/http-objects.js';
 import { BAD_AUTHORIZATION_HEADER, BAD_QUERY_TOKEN, REFUSED } from './auth.messages.js';
 import type { RequestToken } from './grant.interface.js';
 
@@ -22,7 +26,7 @@ export const BEARER_CHALLENGE = 'Bearer realm="ripple"';
  * wins over what its browser sends on its own.
  */
 export function requestToken(
-  request: Request,
+  request: RequestLike,
   cookieName: string,
   allowQuery: boolean,
 ): RequestToken | undefined {
@@ -57,7 +61,7 @@ export function noteRefusal(err: unknown, context: ExecutionContext, logger: Log
     return;
   }
   const http = context.switchToHttp();
-  const request = http.getRequest<Request>();
+  const request = http.getRequest<RequestLike>();
   logger.debug(REFUSED(request.method, requestPath(request), err.getStatus(), err.message));
   if (err instanceof UnauthorizedException) {
     setResponseHeader(http.getResponse<PlatformResponse>(), 'WWW-Authenticate', BEARER_CHALLENGE);

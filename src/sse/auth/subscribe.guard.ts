@@ -7,7 +7,6 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import { InjectSseMetrics } from '../metrics/inject-sse-metrics.decorator.js';
 import { NO_SSE_METRICS } from '../metrics/no-sse-metrics.js';
 import type { SseMetrics } from '../metrics/sse-metrics.interface.js';
@@ -18,6 +17,7 @@ import { setRequestGrant } from './request-grant.js';
 import { noteRefusal, requestToken } from './request-token.js';
 import { matchesAnyPattern } from './topic-pattern.js';
 import { TokenService } from './token.service.js';
+import type { RequestLike } from '../http/http-objects.js';
 
 /**
  * `GET /events?topic=...`: a stream that asks for a private topic needs a token whose subscribe
@@ -38,7 +38,7 @@ export class SubscribeGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<RequestLike>();
     const asked = topicsOf(request.query?.topic);
     const privateTopics = asked.filter((topic) =>
       matchesAnyPattern(this.auth.privateTopics, topic),

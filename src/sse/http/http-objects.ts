@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * What Nest hands a guard, an interceptor or a filter as the request and the response depends on
@@ -27,6 +28,23 @@ export interface ExpressResponseLike extends ServerResponse {
 
 /** A request as either platform gives it: Node's own, or a wrapper with it as `.raw`. */
 export type PlatformRequest = IncomingMessage | { raw: IncomingMessage };
+
+/**
+ * What the guards and routes read of a request, which Express's request and Fastify's both have
+ * (the query and the route's parameters parsed by the platform).
+ */
+export interface RequestLike {
+  method: string;
+  headers: IncomingHttpHeaders;
+  query?: Record<string, unknown>;
+  params?: Record<string, string | undefined>;
+  socket?: Socket;
+  url?: string;
+  /** Express's, for a request routed under a mount path. */
+  originalUrl?: string;
+  /** Fastify's: Node's request. */
+  raw?: IncomingMessage;
+}
 
 export type PlatformResponse = ServerResponse | FastifyReplyLike;
 
@@ -85,7 +103,7 @@ export function sendJson(response: PlatformResponse, statusCode: number, body: o
 }
 
 /** The request's path, without its query string (Express's `req.path`, which Fastify lacks). */
-export function requestPath(request: PlatformRequest & { originalUrl?: string }): string {
-  const url = request.originalUrl ?? rawRequest(request).url ?? '/';
+export function requestPath(request: Pick<RequestLike, 'originalUrl' | 'raw' | 'url'>): string {
+  const url = request.originalUrl ?? (request.raw ?? request).url ?? '/';
   return url.split('?', 1)[0];
 }

@@ -1,8 +1,8 @@
 import { Get, Header, Req, UseFilters } from '@nestjs/common';
-import type { Request } from 'express';
 import { PrivateTopics } from '../auth/private-topics.service.js';
 import { TopicStats } from '../topics/topic-stats.service.js';
 import { SseExceptionFilter } from './sse-exception.filter.js';
+import type { RequestLike } from '../http/http-objects.js';
 
 /** The topics list, mounted at the `routes` extra's `topicsPath` (mountRoutes). */
 @UseFilters(SseExceptionFilter)
@@ -19,7 +19,7 @@ export class TopicsController {
    */
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
-  async list(@Req() request: Request): Promise<string> {
+  async list(@Req() request: RequestLike): Promise<string> {
     return this.stats.json(await this.privateTopics.readableBy(request));
   }
 }

@@ -109,7 +109,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
       if (clientGone(request, response)) {
         // It hung up while the request was in middleware or guards: its `close` has fired, and
         // nothing may be taken for it (a place, a subscription) that only that close would free.
-        subscriber.next(nothingToSend());
+        subscriber.next(nothingToSend(reply));
         subscriber.complete();
         return;
       }
@@ -134,7 +134,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
           );
           return;
         }
-        const report = new StreamReport(this, platformRequest, address, place, subscriber);
+        const report = new StreamReport(this, platformRequest, address, place, subscriber, reply);
         const connection = new SseConnection(response, this.limits, report);
         // However and whenever the client leaves (before the first frame, mid-stream, while its
         // response waits behind a pipelined one), its place is given back and its stream ended.
@@ -192,7 +192,7 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         response,
         begin,
         () => {
-          subscriber.next(nothingToSend());
+          subscriber.next(nothingToSend(reply));
           subscriber.complete();
         },
         this.options.maxPipelinedStreams,
@@ -234,6 +234,8 @@ class StreamReport implements SseConnectionEvents {
     private readonly place: Place,
     /** Nest's side, until the stream is answered (or refused, or left): then let go. */
     private subscriber: Subscriber<StreamableFile> | undefined,
+    /** The platform's response, until then too (for nothingToSend). */
+    private reply: PlatformResponse | undefined,
   ) {}
 
   /** The stream was answered with its headers (not a HEAD): only then does its end count. */
@@ -251,6 +253,7 @@ class StreamReport implements SseConnectionEvents {
     this.opened = opened;
     const subscriber = this.subscriber;
     this.subscriber = undefined;
+    this.reply = undefined;
     subscriber?.next(ownedByRipple());
     subscriber?.complete();
   }
@@ -262,6 +265,7 @@ class StreamReport implements SseConnectionEvents {
       return false;
     }
     this.subscriber = undefined;
+    this.reply = undefined;
     this.writer.metrics.streamRefused(refusalOf(err));
     this.place.release();
     subscriber.error(err);
@@ -274,6 +278,7 @@ class StreamReport implements SseConnectionEvents {
       return false;
     }
     this.subscriber = undefined;
+    this.reply = undefined;
     return true;
   }
 
@@ -293,8 +298,12 @@ class StreamReport implements SseConnectionEvents {
     }
     // The client left before the stream was answered: Nest sends nothing to it.
     const subscriber = this.subscriber;
+    const reply = this.reply;
     this.subscriber = undefined;
-    subscriber?.next(nothingToSend());
+    this.reply = undefined;
+    if (subscriber && reply) {
+      subscriber.next(nothingToSend(reply));
+    }
     subscriber?.complete();
   }
 
@@ -316,8 +325,16 @@ function connectionHeader(response: ServerResponse): 'keep-alive' | 'close' {
   return response.shouldKeepAlive && response.useChunkedEncodingByDefault ? 'keep-alive' : 'close';
 }
 
-/** What Nest is given for a client that left before its stream opened: an empty, ended body. */
-function nothingToSend(): StreamableFile {
+/**
+ * What Nest is given for a client that left before its stream opened: an empty, ended body. On
+ * Fastify the reply is left alone as well: Fastify would send that body to a closed response, fail
+ * ("Premature close"), and Nest would log the failure, once for each of the hundreds of streams
+ * a client may pipeline on a connection it then drops.
+ */
+function nothingToSend(reply: PlatformResponse): StreamableFile {
+  if (isFastifyReply(reply)) {
+    leaveToRipple(reply);
+  }
   return new StreamableFile(Readable.from([]));
 }
 
