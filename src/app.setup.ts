@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -34,7 +36,7 @@ export type RippleApplication = NestExpressApplication | NestFastifyApplication;
  */
 export function configureApp(
   app: RippleApplication,
-  config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs'>,
+  config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs' | 'http2'>,
 ): void {
   const fastify = app.getHttpAdapter().getType() === 'fastify';
   // Every answer carries its request id, even a refusal given before the routes (requireHost;
@@ -64,7 +66,11 @@ export function configureApp(
   // request is over once its headers are in, are not affected.
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = Math.max(config.headersTimeoutMs, 30_000);
-  cutSlowHeaders(server, config.headersTimeoutMs);
+  if (config.http2) {
+    cutSessionsWithoutStreams(server as unknown as Http2Server, config.headersTimeoutMs);
+  } else {
+    cutSlowHeaders(server, config.headersTimeoutMs);
+  }
   // What Node's parser refuses (a bad header, oversized headers) is answered like the rest, and so
   // is a request without Host (requireHost), which Node would refuse with a bare 400.
   answerClientErrors(server);
@@ -82,34 +88,64 @@ export function configureApp(
  * past it.
  */
 function cutSlowHeaders(server: Server, timeoutMs: number): void {
-  // Connections waiting for their first request, with their deadlines: one sweep for all of them
-  // rather than a timer, a map entry and a close listener for each, which a reconnect storm would
-  // pay for every client. One that closed before its request is let go at the next sweep.
-  const waiting = new Map<Socket, number>();
+  const deadline = connectionDeadline<Socket>(server, timeoutMs);
+  server.on('connection', (socket: Socket) => deadline.arm(socket));
+  server.on('request', (request: IncomingMessage) => deadline.met(request.socket));
+}
+
+/**
+ * Over HTTP/2 a request's socket is Node's stand-in for its stream, not the connection's, so the
+ * deadline above cannot be met by a request: here it is the session's instead, which must open
+ * its first stream within `timeoutMs` (a stream's headers come in one HEADERS frame, which Node
+ * parses whole). A session that opened one is left to Fastify's own session timeout.
+ */
+function cutSessionsWithoutStreams(server: Http2Server, timeoutMs: number): void {
+  const deadline = connectionDeadline<ServerHttp2Session>(server, timeoutMs);
+  server.on('session', (session: ServerHttp2Session) => {
+    deadline.arm(session);
+    session.once('stream', () => deadline.met(session));
+  });
+}
+
+/**
+ * A deadline per connection (a socket, an HTTP/2 session): destroyed unless `met` is called for it
+ * in time. One sweep, within a tenth of the timeout past it, for all the connections waiting,
+ * rather than a timer, a map entry and a close listener for each, which a reconnect storm would
+ * pay for every client. One that closed meanwhile is let go at the next sweep.
+ */
+function connectionDeadline<T extends { readonly destroyed: boolean; destroy(): void }>(
+  server: EventEmitter,
+  timeoutMs: number,
+) {
+  const waiting = new Map<T, number>();
   let sweeper: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  };
   const sweep = (): void => {
     const now = Date.now();
-    for (const [socket, deadline] of waiting) {
-      if (socket.destroyed || deadline <= now) {
-        waiting.delete(socket);
-        socket.destroy();
+    for (const [connection, deadline] of waiting) {
+      if (connection.destroyed || deadline <= now) {
+        waiting.delete(connection);
+        connection.destroy();
       }
     }
     if (waiting.size === 0) {
-      clearInterval(sweeper);
-      sweeper = undefined;
+      stop();
     }
   };
-  server.on('connection', (socket: Socket) => {
-    waiting.set(socket, Date.now() + timeoutMs);
-    sweeper ??= setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 10))).unref();
-  });
-  server.on('request', (request: IncomingMessage) => {
-    waiting.delete(request.socket);
-  });
   server.on('close', () => {
-    clearInterval(sweeper);
-    sweeper = undefined;
+    stop();
     waiting.clear();
   });
+  return {
+    arm(connection: T): void {
+      waiting.set(connection, Date.now() + timeoutMs);
+      sweeper ??= setInterval(sweep, Math.max(1, Math.ceil(timeoutMs / 10))).unref();
+    },
+    met(connection: T): void {
+      waiting.delete(connection);
+    },
+  };
 }

@@ -4,7 +4,15 @@ import { SseHub } from '../src/sse/index.js';
 import { startBuilt, type BuiltApp } from './utils/built-app.js';
 import { SseReader } from './utils/sse-reader.js';
 import { stalledClient } from './utils/stalled-client.js';
-import { ADAPTERS, post, startApp, type TestApp } from './utils/test-app.js';
+import {
+  ADAPTERS,
+  openResponse,
+  platformEnv,
+  post,
+  startApp,
+  STREAM_PLATFORMS,
+  type TestApp,
+} from './utils/test-app.js';
 import { until } from './utils/until.js';
 
 function rssBytes(pid: number): number {
@@ -144,9 +152,9 @@ describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) =>
   }, 60_000);
 });
 
-describe.each(ADAPTERS)(
+describe.each(STREAM_PLATFORMS)(
   'connection limits, write deadline and maximum age (e2e), on %s',
-  (adapter) => {
+  (platform) => {
     let t: TestApp;
     const readers: SseReader[] = [];
     afterEach(async () => {
@@ -160,32 +168,32 @@ describe.each(ADAPTERS)(
     };
 
     it('answers the connection past RIPPLE_MAX_CONNECTIONS with 503 and Retry-After', async () => {
-      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTIONS: '3' });
+      t = await startApp({ ...platformEnv(platform), RIPPLE_MAX_CONNECTIONS: '3' });
       const three = await Promise.all([1, 2, 3].map(() => open('/events?topic=l')));
       await Promise.all(three.map((r) => r.framesOf('retry', 1)));
-      const fourth = await fetch(`${t.url}/events?topic=l`);
+      const fourth = await openResponse(`${t.url}/events?topic=l`);
       expect(fourth.status).toBe(503);
-      expect(fourth.headers.get('retry-after')).toBe('5');
+      expect(fourth.header('retry-after')).toBe('5');
       expect(await fourth.json()).toMatchObject({
         statusCode: 503,
         message: expect.stringMatching(/maximum of 3 streams/),
       });
       three[0].close();
       await until(async () => {
-        const res = await fetch(`${t.url}/events?topic=l`);
-        await res.body?.cancel();
+        const res = await openResponse(`${t.url}/events?topic=l`);
+        res.cancel();
         return res.status === 200;
       }, 'a place to free up');
     });
 
     it('limits streams per client address, taken from the socket unless a proxy is trusted', async () => {
-      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTIONS_PER_IP: '2' });
+      t = await startApp({ ...platformEnv(platform), RIPPLE_MAX_CONNECTIONS_PER_IP: '2' });
       await Promise.all(
         [1, 2].map(() => open('/events?topic=ip').then((r) => r.framesOf('retry', 1))),
       );
       // A forged X-Forwarded-For does not help when no proxy is trusted.
-      const third = await fetch(`${t.url}/events?topic=ip`, {
-        headers: { 'x-forwarded-for': '203.0.113.9' },
+      const third = await openResponse(`${t.url}/events?topic=ip`, {
+        'x-forwarded-for': '203.0.113.9',
       });
       expect(third.status).toBe(429);
       expect(await third.json()).toMatchObject({
@@ -194,7 +202,7 @@ describe.each(ADAPTERS)(
       await t.close();
 
       t = await startApp({
-        RIPPLE_ADAPTER: adapter,
+        ...platformEnv(platform),
         RIPPLE_MAX_CONNECTIONS_PER_IP: '2',
         RIPPLE_TRUST_PROXY: 'loopback',
       });
@@ -205,8 +213,8 @@ describe.each(ADAPTERS)(
           ),
         ),
       );
-      const sameClient = await fetch(`${t.url}/events?topic=ip`, {
-        headers: { 'x-forwarded-for': '203.0.113.9' },
+      const sameClient = await openResponse(`${t.url}/events?topic=ip`, {
+        'x-forwarded-for': '203.0.113.9',
       });
       expect(sameClient.status).toBe(429);
       const otherClient = await open('/events?topic=ip', { 'x-forwarded-for': '203.0.113.10' });
@@ -216,7 +224,7 @@ describe.each(ADAPTERS)(
 
     it('closes a connection whose socket has not drained for RIPPLE_WRITE_TIMEOUT_MS', async () => {
       t = await startApp({
-        RIPPLE_ADAPTER: adapter,
+        ...platformEnv(platform),
         RIPPLE_WRITE_TIMEOUT_MS: '500',
         RIPPLE_MAX_BUFFER_BYTES: String(256 * 1024 * 1024),
       });
@@ -235,7 +243,7 @@ describe.each(ADAPTERS)(
     });
 
     it('ends a stream at RIPPLE_MAX_CONNECTION_AGE_MS, and the client resumes where it was', async () => {
-      t = await startApp({ RIPPLE_ADAPTER: adapter, RIPPLE_MAX_CONNECTION_AGE_MS: '400' });
+      t = await startApp({ ...platformEnv(platform), RIPPLE_MAX_CONNECTION_AGE_MS: '400' });
       const reader = await open('/events?topic=age');
       await reader.framesOf('retry', 1);
       await post(`${t.url}/events/age`, { data: 1 });

@@ -4,6 +4,20 @@
 import { SERVERS } from './scenarios.mjs';
 
 const BASELINES = ['raw', 'corked', 'nest'];
+/**
+ * The ratios a scenario gets, `a/b` for each pair present: Ripple ÷ each baseline; Ripple on
+ * Fastify ÷ on Express and ÷ raw; over HTTP/2, Ripple ÷ its raw baseline and each ÷ its HTTP/1.1
+ * self (Ripple's on Fastify, the same platform, and on Express).
+ */
+const RATIO_PAIRS = [
+  ...BASELINES.map((base) => ['ripple', base]),
+  ['ripple-fastify', 'ripple'],
+  ['ripple-fastify', 'raw'],
+  ['ripple-h2', 'raw-h2'],
+  ['ripple-h2', 'ripple-fastify'],
+  ['ripple-h2', 'ripple'],
+  ['raw-h2', 'raw'],
+];
 
 export function num(v) {
   if (v == null || !Number.isFinite(v)) return '–';
@@ -73,17 +87,17 @@ export const RATIO_METRICS = {
 /** Adds `ratios` (Ripple ÷ each baseline, per metric) to a scenario's result. */
 export function addRatios(scenario) {
   const metrics = RATIO_METRICS[scenario.kind];
-  const ripple = scenario.servers.ripple?.median;
-  if (!metrics || !ripple) return;
-  scenario.ratios = {};
-  for (const base of BASELINES) {
+  if (!metrics) return;
+  for (const [name, base] of RATIO_PAIRS) {
+    const one = scenario.servers[name]?.median;
     const other = scenario.servers[base]?.median;
-    if (!other) continue;
+    if (!one || !other) continue;
     const r = {};
     for (const m of Object.keys(metrics)) {
-      r[m] = ripple[m] != null && other[m] ? ripple[m] / other[m] : null;
+      r[m] = one[m] != null && other[m] ? one[m] / other[m] : null;
     }
-    scenario.ratios[`ripple/${base}`] = r;
+    scenario.ratios ??= {};
+    scenario.ratios[`${name}/${base}`] = r;
   }
 }
 
@@ -462,7 +476,7 @@ export function markdown(results) {
     '',
     'Deliveries are events received by clients; per server CPU-second is deliveries ÷ (utime + stime of the server process over the window, from /proc). ' +
       'Latency is publish-to-receive (the payload carries performance.timeOrigin + performance.now() at publish). ' +
-      'Ratios are Ripple ÷ the baseline (*ripple/raw* etc.). "late" events were still on their way when the drain timeout ended the window (the server had fallen behind); "missed" and "out-of-order" must be 0.',
+      'Ratios are Ripple ÷ the baseline (*ripple/raw* etc.); Fastify ÷ Express (*ripple-fastify/ripple*); over HTTP/2, each server ÷ its raw baseline and ÷ itself over HTTP/1.1 (*ripple-h2/raw-h2*, *ripple-h2/ripple-fastify*, *raw-h2/raw*). "late" events were still on their way when the drain timeout ended the window (the server had fallen behind); "missed" and "out-of-order" must be 0.',
     '',
     '## Summary',
     '',

@@ -43,14 +43,45 @@ export const SERVERS = {
     title: 'NestJS @Sse() over a shared Subject',
     readyOn: 'headers',
   },
+  'ripple-fastify': {
+    script: 'bench/servers/ripple.mjs',
+    env: { RIPPLE_ADAPTER: 'fastify' },
+    title: 'Ripple on @nestjs/platform-fastify (RIPPLE_ADAPTER=fastify), HTTP/1.1',
+    readyOn: 'frame',
+    scenarios: ['A'],
+  },
+  'ripple-h2': {
+    script: 'bench/servers/ripple.mjs',
+    env: { RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'true' },
+    title: 'Ripple on Fastify over HTTP/2 (RIPPLE_HTTP2=true, h2c)',
+    readyOn: 'frame',
+    http2: true,
+    scenarios: ['A'],
+  },
+  'raw-h2': {
+    script: 'bench/servers/raw.mjs',
+    args: ['--h2'],
+    title: 'raw node:http2 (h2c), encode once, res.write per stream',
+    readyOn: 'frame',
+    http2: true,
+    scenarios: ['A'],
+  },
 };
 // `resumes`: keeps history and resumes a client from its Last-Event-ID (scenario S; the raw
 // baselines with BENCH_HISTORY). Nest's tutorial stream has no history.
+// `http2`: the load generators open HTTP/2 streams (h2c), STREAMS_PER_SESSION on each session, as
+// the streams of one browser share its connection. `scenarios`: the only scenarios the server runs
+// in (all when absent): Fastify's and the HTTP/2 servers answer scenario A's question (Fastify beside
+// Express, HTTP/2 beside HTTP/1.1). `env`: the server's own environment (Ripple's settings).
+// Every Ripple server is dist/main.js booted as `npm run start:prod` boots it, so the adapter and
+// HTTP/2 are chosen the way users choose them.
 // A connection is ready (subscribed, and live from the next event) once its first frame is in: Ripple
 // sends its opening frame (retry: and the starting cursor) after it has joined the topic's live
 // feed; before that, an event would go out before the connection's starting position.
 
 const SSE_PATH = `/events?topic=${TOPIC}`;
+/** HTTP/2 streams per session (a browser's tabs on one origin; nginx allows 128 at once). */
+const STREAMS_PER_SESSION = 100;
 /** Connections per load-generator process. */
 const PER_LOADGEN = 5000;
 /** Connections per loopback source address: the ephemeral ports of one address run out at ~28k. */
@@ -87,6 +118,7 @@ export async function startServer(
       // Streams still open at the end of a scenario end at once: the shutdown is not measured.
       RIPPLE_DRAIN_MS: '0',
       RIPPLE_INSTANCE_ID: `bench-${label}`,
+      ...spec.env,
       ...env,
     },
     cpu: ctx.serverCpu,
@@ -160,6 +192,8 @@ export async function connectClients(
           slow: slowShares[i],
           fromSeq,
           readyOn: SERVERS[server.kind].readyOn,
+          http2: SERVERS[server.kind].http2 ?? false,
+          streamsPerSession: STREAMS_PER_SESSION,
           localAddresses,
           // maxConnecting: at most that many opening at once over all of them (under the backlog).
           concurrency: maxConnecting ? Math.max(1, Math.floor(maxConnecting / lgs.length)) : 200,
@@ -598,6 +632,8 @@ async function stormOnce(ctx, { server, lgs, clients, sc, cursors, profilePath }
           path: SSE_PATH,
           count: shares[i],
           readyOn: SERVERS[server.kind].readyOn,
+          http2: SERVERS[server.kind].http2 ?? false,
+          streamsPerSession: STREAMS_PER_SESSION,
           localAddresses,
           // As many opening at a time as the listen queue holds (see stormScenario).
           concurrency: Math.max(1, Math.floor(sc.maxConnecting / lgs.length)),

@@ -1,5 +1,6 @@
 /**
- * A load generator: opens N real SSE connections (raw TCP, HTTP/1.1), parses every frame
+ * A load generator: opens N real SSE connections (raw TCP, HTTP/1.1; or, with `http2`, streams
+ * on h2c sessions of node:http2, `streamsPerSession` per session), parses every frame
  * incrementally (de-chunking, then splitting on "\n\n" and reading the benchmark payload's "s"
  * and "t" without JSON.parse), checks per connection that the sequence numbers arrive in order
  * with none missing, and records publish-to-receive latency in a histogram.
@@ -14,6 +15,8 @@
  *            addresses (127.0.0.x), as one address has only ~28k ephemeral ports.
  *            With `cursors` ([{lastEventId, afterSeq}], taken in turn), each connection resumes:
  *            it sends that Last-Event-ID and must see every event after `afterSeq`, in order.
+ *            With `http2`, the connections are HTTP/2 streams (h2c), `streamsPerSession` (100) on
+ *            each session, as the streams of one browser share its connection.
  *            With `catchUpSeq`, it answers only once every connection has seen that event (caught
  *            up), with the window's counts and histograms of the time from this command to each
  *            connection's first frame (`openHist`) and to its catching up (`caughtUpHist`)
@@ -26,6 +29,7 @@
  *            the window's figures
  *   close    destroys every connection
  */
+import { connect as http2Connect } from 'node:http2';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from '../lib/histogram.mjs';
@@ -213,6 +217,8 @@ function openConnections({
   timeoutMs = 60_000,
   cursors = null,
   catchUpSeq = null,
+  http2 = false,
+  streamsPerSession = 100,
 }) {
   return new Promise((resolve) => {
     let started = 0;
@@ -244,27 +250,18 @@ function openConnections({
     };
     const head = `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n`;
     const plainRequest = `${head}\r\n`;
+    const cursorRequest = (cursor) => `${head}Last-Event-ID: ${cursor.lastEventId}\r\n\r\n`;
     const next = () => {
       while (inFlight < concurrency && started < count) {
         const index = started++;
         inFlight++;
         const isSlow = index < slow;
         const cursor = cursors?.[(base + index) % cursors.length];
-        const request = cursor
-          ? `${head}Last-Event-ID: ${cursor.lastEventId}\r\n\r\n`
-          : plainRequest;
-        // Reads land in one shared buffer: no allocation per read.
-        const options = {
-          host,
-          port,
-          noDelay: true,
-          onread: { buffer: READ_BUFFER, callback: (n, buf) => onData(c, buf, n) },
-        };
-        if (localAddresses.length)
-          options.localAddress = localAddresses[(base + index) % localAddresses.length];
-        const socket = connect(options);
+        const localAddress = localAddresses.length
+          ? localAddresses[(base + index) % localAddresses.length]
+          : undefined;
         const c = {
-          socket,
+          socket: null,
           slow: isSlow,
           state: HEAD,
           head: null,
@@ -310,20 +307,18 @@ function openConnections({
               if (settled()) finish();
               else next();
             }
-            socket.destroy();
+            c.socket.destroy();
           },
         };
         conns.push(c);
-        socket.on('connect', () => {
-          socket.write(request);
-          if (isSlow) {
-            // Never reads: the kernel buffers fill, then the server's.
-            socket.pause();
-            c.opened();
-          }
-        });
-        socket.on('error', (err) => c.fail(err.code ?? String(err)));
-        socket.on('close', () => {
+        if (http2) {
+          const session = sessionFor(host, port, localAddress, base + index, streamsPerSession);
+          openStream(c, session, path, cursor, isSlow);
+        } else {
+          openSocket(c, host, port, localAddress, cursor ? cursorRequest(cursor) : plainRequest);
+        }
+        c.socket.on('error', (err) => c.fail(err.code ?? String(err)));
+        c.socket.on('close', () => {
           if (!c.isOpen) c.fail('closed before headers');
           if (!c.closed) {
             c.closed = true;
@@ -339,6 +334,76 @@ function openConnections({
     };
     next();
   });
+}
+
+/** One HTTP/1.1 connection per stream, on a raw socket whose reads go to `onData`. */
+function openSocket(c, host, port, localAddress, request) {
+  // Reads land in one shared buffer: no allocation per read.
+  const options = {
+    host,
+    port,
+    noDelay: true,
+    onread: { buffer: READ_BUFFER, callback: (n, buf) => onData(c, buf, n) },
+  };
+  if (localAddress) options.localAddress = localAddress;
+  const socket = connect(options);
+  c.socket = socket;
+  socket.on('connect', () => {
+    socket.write(request);
+    if (c.slow) {
+      // Never reads: the kernel buffers fill, then the server's.
+      socket.pause();
+      c.opened();
+    }
+  });
+}
+
+/** HTTP/2 sessions (h2c), each carrying up to `streamsPerSession` streams, as a browser's tabs. */
+const sessions = new Map();
+
+function sessionFor(host, port, localAddress, index, streamsPerSession) {
+  const key = Math.floor(index / streamsPerSession);
+  let session = sessions.get(key);
+  if (!session) {
+    session = http2Connect(`http://${host}:${port}`, {
+      localAddress,
+      peerMaxConcurrentStreams: streamsPerSession,
+    });
+    // Its streams report their own errors.
+    session.on('error', () => undefined);
+    sessions.set(key, session);
+  }
+  return session;
+}
+
+/**
+ * One stream of `session`: HTTP/2 frames it (no chunks), so its data goes to the frame parser as
+ * it comes. A slow one is paused once its headers are in: its window fills, then the server's
+ * stream holds the rest (the session's other streams go on).
+ */
+function openStream(c, session, path, cursor, isSlow) {
+  const headers = { ':path': path, accept: 'text/event-stream', 'cache-control': 'no-cache' };
+  if (cursor) headers['last-event-id'] = cursor.lastEventId;
+  const stream = session.request(headers);
+  c.socket = stream;
+  c.state = IDENTITY;
+  stream.on('response', (h) => {
+    const status = h[':status'];
+    if (status !== 200) {
+      c.fail(`HTTP ${status}`);
+    } else if (isSlow) {
+      stream.pause();
+      c.opened();
+    } else if (!c.waitFrame) {
+      c.opened();
+    }
+  });
+  if (!isSlow) {
+    stream.on('data', (buf) => {
+      bytes += buf.length;
+      feed(c, buf.latin1Slice(0, buf.length), performance.timeOrigin + performance.now());
+    });
+  }
 }
 
 let cpuAtWindow = process.cpuUsage();
@@ -425,6 +490,8 @@ const handlers = {
       c.closed = true;
       c.socket.destroy();
     }
+    for (const session of sessions.values()) session.destroy();
+    sessions.clear();
     conns.length = 0;
     readingCount = 0;
     reached = 0;

@@ -4,21 +4,28 @@
  *   raw.mjs --corked  encodes each frame once *with its HTTP chunk header and trailer*, writes it
  *                     straight to the sockets, and corks each socket for the whole publisher tick,
  *                     so the events of one tick leave in one write per socket
+ *   raw.mjs --h2      as raw.mjs, over cleartext HTTP/2 (h2c, node:http2's compatibility API, the
+ *                     one Fastify's `http2` option serves): res.write() per stream, each stream a
+ *                     DATA frame on its client's session (no Connection header, forbidden in h2)
  * Routes: GET /events (any query) streams; POST /events/:topic {"data": ...} publishes (201).
  * History only with BENCH_HISTORY=K (scenario S): the last K frames, and a GET with a Last-Event-ID
  * (the sequence number of the last event seen) gets those after it, in the write that carries the
  * opening, then live. Without it (every other scenario) nothing is kept.
  */
 import { createServer } from 'node:http';
+import { createServer as createH2cServer } from 'node:http2';
 import { serveBench } from '../lib/server-control.mjs';
 
 const corked = process.argv.includes('--corked');
+const h2 = process.argv.includes('--h2');
 const HEADERS = {
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-transform',
-  Connection: 'keep-alive',
+  ...(h2 ? {} : { Connection: 'keep-alive' }),
   'X-Accel-Buffering': 'no',
 };
+/** HTTP/2 sessions, closed with the server (an HTTP/2 server has no closeAllConnections). */
+const sessions = new Set();
 const OPENING = Buffer.from('retry: 2000\n\n');
 const historySize = Number(process.env.BENCH_HISTORY) || 0;
 /** The last `historySize` frames, oldest first, as {seq, frame}: sequence numbers without gaps. */
@@ -82,7 +89,7 @@ function publishText(id, json) {
   }
 }
 
-const server = createServer((req, res) => {
+const server = (h2 ? createH2cServer : createServer)((req, res) => {
   if (req.method === 'GET' && req.url.startsWith('/events')) {
     req.socket.setNoDelay(true);
     const first = opening(req.headers['last-event-id']);
@@ -130,11 +137,18 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.keepAliveTimeout = 60_000;
+if (h2) {
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+} else {
+  server.keepAliveTimeout = 60_000;
+}
 
 server.listen(0, '127.0.0.1', () => {
   serveBench(
-    corked ? 'corked' : 'raw',
+    corked ? 'corked' : h2 ? 'raw-h2' : 'raw',
     {
       publish: (seq, t, p) => publishText(String(seq), `{"s":${seq},"t":${t},"p":"${p}"}`),
       cursor: historySize ? (seq) => String(seq) : undefined,
@@ -143,7 +157,8 @@ server.listen(0, '127.0.0.1', () => {
       close: () =>
         new Promise((resolve) => {
           for (const c of clients) c.destroy();
-          server.closeAllConnections();
+          for (const session of sessions) session.destroy();
+          server.closeAllConnections?.();
           server.close(() => resolve());
         }),
     },

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync } from 'node:crypto';
 import { InvalidConfigError, logSettingsFromEnv, parseRippleEnv } from './ripple.config.js';
 import { SSE_DEFAULTS } from '../sse/index.js';
@@ -57,6 +58,53 @@ describe('configuration from the environment', () => {
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseRippleEnv({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => parseRippleEnv({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('turns HTTP/2 on only with Fastify, over TLS with a certificate and its key, else h2c', () => {
+    expect(parseRippleEnv({})).toMatchObject({
+      http2: false,
+      http2MaxStreams: 128,
+      tls: undefined,
+    });
+    expect(parseRippleEnv({ RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'true' })).toMatchObject({
+      http2: true,
+      tls: undefined,
+    });
+    // Any readable file passes the check; what is in it is TLS's to judge, at listen.
+    const file = fileURLToPath(import.meta.url);
+    expect(
+      parseRippleEnv({
+        RIPPLE_ADAPTER: 'fastify',
+        RIPPLE_HTTP2: 'true',
+        RIPPLE_TLS_CERT: file,
+        RIPPLE_TLS_KEY: file,
+      }).tls,
+    ).toEqual({ certFile: file, keyFile: file });
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ RIPPLE_HTTP2: 'true' }, /RIPPLE_HTTP2: needs RIPPLE_ADAPTER=fastify/],
+      [{ RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'yes please' }, /RIPPLE_HTTP2:/],
+      [{ RIPPLE_HTTP2_MAX_STREAMS: '0' }, /RIPPLE_HTTP2_MAX_STREAMS:/],
+      [
+        { RIPPLE_ADAPTER: 'fastify', RIPPLE_TLS_CERT: file, RIPPLE_TLS_KEY: file },
+        /RIPPLE_TLS_CERT: needs RIPPLE_HTTP2=true/,
+      ],
+      [
+        { RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'true', RIPPLE_TLS_CERT: file },
+        /RIPPLE_TLS_CERT: set both RIPPLE_TLS_CERT and RIPPLE_TLS_KEY/,
+      ],
+      [
+        {
+          RIPPLE_ADAPTER: 'fastify',
+          RIPPLE_HTTP2: 'true',
+          RIPPLE_TLS_CERT: file,
+          RIPPLE_TLS_KEY: '/nonexistent/ripple.key',
+        },
+        /RIPPLE_TLS_KEY: the path of a readable file/,
+      ],
+    ];
+    for (const [env, message] of refused) {
+      expect(() => parseRippleEnv(env)).toThrow(message);
+    }
   });
 
   it('runs on Express unless asked for Fastify, and says which values it takes', () => {

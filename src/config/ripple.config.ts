@@ -1,3 +1,4 @@
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
 import { registerAs } from '@nestjs/config';
 import { z } from 'zod';
@@ -102,6 +103,16 @@ const logLevel = z
 
 const KEY_VARIABLES = ['RIPPLE_JWT_SECRET', 'RIPPLE_JWT_PUBLIC_KEY', 'RIPPLE_JWKS_URL'] as const;
 
+/** The path of a file this process can read (a PEM certificate chain or key). */
+const readableFile = z.string().refine((path) => {
+  try {
+    accessSync(path, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'the path of a readable file');
+
 /**
  * Every variable Ripple reads, with its default. Unknown variables are ignored: the environment
  * holds much that is not ours.
@@ -112,6 +123,14 @@ export const rippleEnvSchema = z.object({
   RIPPLE_ADAPTER: z
     .enum(['express', 'fastify'], { message: 'express or fastify' })
     .default('express'),
+  // HTTP/2 on Fastify's `http2` option: over TLS when a certificate and its key are given (what
+  // browsers speak; HTTP/1.1 clients are served too), else cleartext h2c (prior knowledge only).
+  RIPPLE_HTTP2: z.stringbool().default(false),
+  // Streams one HTTP/2 session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS), nginx's
+  // default: a page's EventSources and requests, not a client's thousands.
+  RIPPLE_HTTP2_MAX_STREAMS: int(1, 1_000_000).default(128),
+  RIPPLE_TLS_CERT: readableFile.optional(),
+  RIPPLE_TLS_KEY: readableFile.optional(),
   RIPPLE_TRANSPORT: z.enum(['memory', 'redis', 'redis-cluster']).default('memory'),
   REDIS_URL: redisUrls.default(REDIS_DEFAULTS.url),
   RIPPLE_REDIS_PREFIX: z
@@ -178,6 +197,7 @@ export const rippleEnvSchema = z.object({
 
 /** What no single variable can say: one token key at most, and what needs one. */
 const checkedRippleEnvSchema = rippleEnvSchema.superRefine((e, ctx) => {
+  checkHttp2(e, ctx);
   if (e.REDIS_URL.includes(',') && e.RIPPLE_TRANSPORT !== 'redis-cluster') {
     ctx.addIssue({
       code: 'custom',
@@ -211,6 +231,36 @@ const checkedRippleEnvSchema = rippleEnvSchema.superRefine((e, ctx) => {
   }
 });
 
+/** HTTP/2 is Fastify's (Nest's Express adapter serves HTTP/1.1 only); TLS is a certificate and its key. */
+function checkHttp2(
+  e: Pick<RippleEnv, 'RIPPLE_HTTP2' | 'RIPPLE_ADAPTER' | 'RIPPLE_TLS_CERT' | 'RIPPLE_TLS_KEY'>,
+  ctx: z.RefinementCtx,
+): void {
+  if (e.RIPPLE_HTTP2 && e.RIPPLE_ADAPTER !== 'fastify') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RIPPLE_HTTP2'],
+      message: 'needs RIPPLE_ADAPTER=fastify (Express serves HTTP/1.1 only)',
+    });
+  }
+  const tls = (['RIPPLE_TLS_CERT', 'RIPPLE_TLS_KEY'] as const).filter((name) => e[name]);
+  if (tls.length > 0 && !e.RIPPLE_HTTP2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [tls[0]],
+      message:
+        'needs RIPPLE_HTTP2=true (TLS here serves HTTP/2; for HTTP/1.1, end TLS at the proxy)',
+    });
+  }
+  if (tls.length === 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [tls[0]],
+      message: 'set both RIPPLE_TLS_CERT and RIPPLE_TLS_KEY, or neither (cleartext h2c)',
+    });
+  }
+}
+
 export type RippleEnv = z.infer<typeof rippleEnvSchema>;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -228,6 +278,12 @@ export interface RippleConfig {
   host?: string;
   /** The HTTP platform the service runs on (`@nestjs/platform-express` or `-fastify`). */
   adapter: 'express' | 'fastify';
+  /** HTTP/2 (Fastify only): over TLS with `tls`, else cleartext (h2c). */
+  http2: boolean;
+  /** Streams an HTTP/2 session may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  http2MaxStreams: number;
+  /** The PEM files of the certificate (its chain) and its key, for HTTP/2 over TLS. */
+  tls?: TlsFiles;
   transport: 'memory' | 'redis' | 'redis-cluster';
   redisUrl: string;
   redisPrefix: string;
@@ -281,6 +337,11 @@ export interface RippleConfig {
   logging: LogSettings;
 }
 
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
 /** Thrown at boot when the environment is invalid; its message names every bad variable. */
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -315,7 +376,7 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
   return {
     port: e.PORT,
     host: e.HOST,
-    adapter: e.RIPPLE_ADAPTER,
+    ...platformOf(e),
     transport: e.RIPPLE_TRANSPORT,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.RIPPLE_REDIS_PREFIX,
@@ -339,7 +400,6 @@ export function parseRippleEnv(env: Record<string, string | undefined>): RippleC
     maxConnections: e.RIPPLE_MAX_CONNECTIONS,
     maxConnectionsPerIp: e.RIPPLE_MAX_CONNECTIONS_PER_IP,
     maxPipelinedStreams: e.RIPPLE_MAX_PIPELINED_STREAMS,
-    trustProxy: e.RIPPLE_TRUST_PROXY,
     drainMs: e.RIPPLE_DRAIN_MS,
     shutdownTimeoutMs: e.RIPPLE_SHUTDOWN_TIMEOUT_MS,
     headersTimeoutMs: e.RIPPLE_HEADERS_TIMEOUT_MS,
@@ -383,7 +443,34 @@ export function logSettingsFromEnv(
   return logSettingsOf(validPart(logEnvSchema, env));
 }
 
-const platformEnvSchema = rippleEnvSchema.pick({ RIPPLE_ADAPTER: true, RIPPLE_TRUST_PROXY: true });
+const platformEnvSchema = rippleEnvSchema.pick({
+  RIPPLE_ADAPTER: true,
+  RIPPLE_TRUST_PROXY: true,
+  RIPPLE_HTTP2: true,
+  RIPPLE_HTTP2_MAX_STREAMS: true,
+  RIPPLE_TLS_CERT: true,
+  RIPPLE_TLS_KEY: true,
+});
+
+/** What the HTTP platform is made with: the adapter, its proxy trust, HTTP/2 and TLS. */
+export type PlatformSettings = Pick<
+  RippleConfig,
+  'adapter' | 'trustProxy' | 'http2' | 'http2MaxStreams' | 'tls'
+>;
+
+function platformOf(e: z.output<typeof platformEnvSchema>): PlatformSettings {
+  return {
+    adapter: e.RIPPLE_ADAPTER,
+    trustProxy: e.RIPPLE_TRUST_PROXY,
+    // Only where the check passed: Express, or HTTP/2 off, leaves no TLS to half-apply.
+    http2: e.RIPPLE_HTTP2 && e.RIPPLE_ADAPTER === 'fastify',
+    http2MaxStreams: e.RIPPLE_HTTP2_MAX_STREAMS,
+    tls:
+      e.RIPPLE_TLS_CERT && e.RIPPLE_TLS_KEY
+        ? { certFile: e.RIPPLE_TLS_CERT, keyFile: e.RIPPLE_TLS_KEY }
+        : undefined,
+  };
+}
 
 /**
  * The HTTP platform's settings alone, for main.ts, which makes the adapter before the
@@ -392,9 +479,8 @@ const platformEnvSchema = rippleEnvSchema.pick({ RIPPLE_ADAPTER: true, RIPPLE_TR
  */
 export function platformSettingsFromEnv(
   env: Record<string, string | undefined> = process.env,
-): Pick<RippleConfig, 'adapter' | 'trustProxy'> {
-  const e = validPart(platformEnvSchema, env);
-  return { adapter: e.RIPPLE_ADAPTER, trustProxy: e.RIPPLE_TRUST_PROXY };
+): PlatformSettings {
+  return platformOf(validPart(platformEnvSchema, env));
 }
 
 /** The variables of `schema` that are valid in `env`, parsed (the others take their default). */

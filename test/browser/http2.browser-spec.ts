@@ -2,26 +2,23 @@ import type { IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { collectPageErrors, describeInChromium, launchChromium } from '../utils/chromium.js';
+import type { Browser } from 'playwright-core';
+import { describeInChromium, launchChromium } from '../utils/chromium.js';
 import { describeWithNginx, startNginx, type Nginx } from '../utils/nginx.js';
 import { describeWithOpenssl, selfSignedCertificate } from '../utils/self-signed.js';
 import { post, startApp, type TestApp } from '../utils/test-app.js';
-import { until } from '../utils/until.js';
+import {
+  openStreams,
+  pagePerTest,
+  streamStates,
+  untilStreams,
+  type StreamState,
+} from './event-sources.js';
 
 /** EventSources the page opens, all to one origin. */
 const STREAMS = 10;
 /** Chromium's HTTP/1.1 connections per origin (host and port): the 7th request waits for one. */
 const HTTP1_PER_ORIGIN = 6;
-
-/** One EventSource of the page, as the test reads it. */
-interface StreamState {
-  opened: boolean;
-  /** 0 CONNECTING, 1 OPEN, 2 CLOSED. */
-  readyState: number;
-  /** The `n` of each event received, in order. */
-  events: number[];
-}
 
 /** A request for a topic's stream, as the instance behind nginx saw it. */
 interface Upstream {
@@ -39,9 +36,6 @@ describeInChromium('ten EventSources of one page through nginx, in Chromium', ()
         let app: TestApp;
         let nginx: Nginx;
         let browser: Browser;
-        let context: BrowserContext;
-        let page: Page;
-        let errors: string[];
         const upstream: Upstream[] = [];
 
         beforeAll(async () => {
@@ -73,73 +67,22 @@ describeInChromium('ten EventSources of one page through nginx, in Chromium', ()
           await rm(dir, { recursive: true, force: true });
         });
 
-        beforeEach(async () => {
-          context = await browser.newContext();
-          page = await context.newPage();
-          // Chromium asks for one: answered here, so that it neither takes a connection of the
-          // origin nor logs nginx's 404.
-          await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
-          errors = collectPageErrors(page);
-        });
-        afterEach(async () => {
-          await context.close();
-          expect(errors).toEqual([]);
-        });
+        const page = pagePerTest(() => browser);
 
-        /**
-         * Loads a page of `origin` (a small JSON answer, so that the page itself holds no stream),
-         * opens STREAMS EventSources of `topic` from it, and returns the protocol the page came over.
-         */
-        const openStreams = async (origin: string, topic: string): Promise<string> => {
-          await page.goto(`${origin}/health/live`);
-          await page.evaluate(
-            ({ count, topic }) => {
-              (window as any).streams = Array.from({ length: count }, () => {
-                const source = new EventSource(`/events?topic=${topic}`);
-                const stream = { source, opened: false, events: [] as number[] };
-                source.onopen = () => (stream.opened = true);
-                // Ripple names an event after its topic when the publisher gives no type.
-                source.addEventListener(topic, (e) =>
-                  stream.events.push(JSON.parse((e as MessageEvent).data).n),
-                );
-                return stream;
-              });
-            },
-            { count: STREAMS, topic },
-          );
-          return page.evaluate(
-            () =>
-              (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
-                .nextHopProtocol,
-          );
-        };
-        const streamStates = (): Promise<StreamState[]> =>
-          page.evaluate(() =>
-            (window as any).streams.map((s: any) => ({
-              opened: s.opened,
-              readyState: s.source.readyState,
-              events: s.events,
-            })),
-          );
-        /** Waits until `check` holds for the page's streams; a timeout shows them. */
-        const untilStreams = async (what: string, check: (states: StreamState[]) => boolean) => {
-          let last: StreamState[] = [];
-          try {
-            await until(async () => check((last = await streamStates())), what);
-          } catch (err) {
-            throw new Error(`${(err as Error).message}\nstreams: ${JSON.stringify(last)}`);
-          }
-        };
+        const open = (origin: string, topic: string) => openStreams(page(), origin, topic, STREAMS);
+        const states = () => streamStates(page());
+        const untilAll = (what: string, check: (states: StreamState[]) => boolean) =>
+          untilStreams(page(), what, check);
         const publish = async (topic: string, n: number) => {
           expect((await post(`${app.url}/events/${topic}`, { data: { n } })).status).toBe(201);
         };
         const seenUpstream = (topic: string) => upstream.filter((u) => u.topic === topic);
 
         it('over HTTP/2 (TLS), all 10 open and get a published event live; nginx asks the instance over HTTP/1.1', async () => {
-          expect(await openStreams(nginx.tlsUrl!, 'h2-crowd')).toBe('h2');
-          await untilStreams('all 10 open', (s) => s.every((x) => x.opened && x.readyState === 1));
+          expect(await open(nginx.tlsUrl!, 'h2-crowd')).toBe('h2');
+          await untilAll('all 10 open', (s) => s.every((x) => x.opened && x.readyState === 1));
           await publish('h2-crowd', 1);
-          await untilStreams('the event on all 10', (s) => s.every((x) => x.events.join() === '1'));
+          await untilAll('the event on all 10', (s) => s.every((x) => x.events.join() === '1'));
           // Ten streams of one browser connection, each its own HTTP/1.1 request to the instance.
           expect(seenUpstream('h2-crowd')).toEqual(
             Array.from({ length: STREAMS }, () => ({
@@ -151,23 +94,20 @@ describeInChromium('ten EventSources of one page through nginx, in Chromium', ()
         });
 
         it('over HTTP/1.1, 6 open and the 7th to 10th stay pending until one of the 6 closes', async () => {
-          expect(await openStreams(nginx.url, 'h1-crowd')).toBe('http/1.1');
-          await untilStreams(
-            '6 open',
-            (s) => s.filter((x) => x.opened).length === HTTP1_PER_ORIGIN,
-          );
+          expect(await open(nginx.url, 'h1-crowd')).toBe('http/1.1');
+          await untilAll('6 open', (s) => s.filter((x) => x.opened).length === HTTP1_PER_ORIGIN);
           await publish('h1-crowd', 1);
-          await untilStreams(
+          await untilAll(
             'the event on the 6 open ones',
             (s) => s.filter((x) => x.events.join() === '1').length === HTTP1_PER_ORIGIN,
           );
           // An event went through the 6, and the other 4 have still not opened: never sent at all,
           // the instance saw only the 6.
-          const states = await streamStates();
-          expect(states.filter((x) => x.readyState === 1 && x.events.join() === '1')).toHaveLength(
+          const current = await states();
+          expect(current.filter((x) => x.readyState === 1 && x.events.join() === '1')).toHaveLength(
             HTTP1_PER_ORIGIN,
           );
-          expect(states.filter((x) => !x.opened)).toEqual(
+          expect(current.filter((x) => !x.opened)).toEqual(
             Array.from({ length: STREAMS - HTTP1_PER_ORIGIN }, () => ({
               opened: false,
               readyState: 0,
@@ -177,24 +117,24 @@ describeInChromium('ten EventSources of one page through nginx, in Chromium', ()
           expect(seenUpstream('h1-crowd')).toHaveLength(HTTP1_PER_ORIGIN);
 
           // Waiting, not failed: closing 3 of the open ones lets 3 of the waiting ones through.
-          await page.evaluate(() =>
+          await page().evaluate(() =>
             (window as any).streams
               .filter((s: any) => s.opened)
               .slice(0, 3)
               .forEach((s: any) => s.source.close()),
           );
-          await untilStreams(
+          await untilAll(
             '9 opened (3 of them since closed)',
             (s) => s.filter((x) => x.opened).length === 9,
           );
           await publish('h1-crowd', 2);
           // The 3 first ones still open have both events, the 3 that got through only the second
           // (they opened after the first, without a Last-Event-ID); the 10th still waits.
-          await untilStreams(
+          await untilAll(
             'the second event on the 6 open ones',
             (s) => s.filter((x) => x.readyState === 1 && x.events.at(-1) === 2).length === 6,
           );
-          const after = await streamStates();
+          const after = await states();
           expect(
             after
               .filter((x) => x.readyState === 1)

@@ -1,4 +1,7 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
+import type { Readable } from 'node:stream';
+import { h2cSession, isH2c } from './h2c.js';
 
 /** One dispatched frame, as the HTML Standard's event-stream interpretation sees it. */
 export interface SseFrame {
@@ -22,36 +25,67 @@ export class SseReader {
   status = 0;
   headers: IncomingHttpHeaders = {};
   ended = false;
-  private response?: IncomingMessage;
+  /** Over h2c (see h2c.ts): the request's HTTP/2 stream, whose `session` is the origin's one. */
+  stream?: ClientHttp2Stream;
+  /** What is read: the response (HTTP/1.1) or the stream (HTTP/2). */
+  private body?: Readable;
   private pending = '';
   private lastEventId = '';
   private type = '';
   private data: string[] = [];
   private retry?: number;
   private readonly waiters = new Set<() => void>();
-  private readonly req;
+  private request?: { destroy(): void };
 
-  private constructor(url: string, headers: Record<string, string>) {
-    this.req = request(url, { headers: { accept: 'text/event-stream', ...headers } });
+  private constructor() {}
+
+  /** Opens `url`: over HTTP/1.1, or over the origin's HTTP/2 session when its app speaks h2c. */
+  static open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
+    const reader = new SseReader();
+    return isH2c(url) ? reader.openH2c(url, headers) : reader.openHttp1(url, headers);
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<SseReader> {
-    const reader = new SseReader(url, headers);
+  private openHttp1(url: string, headers: Record<string, string>): Promise<SseReader> {
+    const req = request(url, { headers: { accept: 'text/event-stream', ...headers } });
+    this.request = req;
     return new Promise((resolve, reject) => {
-      reader.req.on('response', (res) => {
-        reader.response = res;
-        reader.status = res.statusCode ?? 0;
-        reader.headers = res.headers;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => reader.feed(chunk));
-        res.on('end', () => reader.finish());
-        res.on('close', () => reader.finish());
-        res.on('error', () => reader.finish());
-        resolve(reader);
+      req.on('response', (res) => {
+        this.read(res, res.statusCode ?? 0, res.headers);
+        resolve(this);
       });
-      reader.req.on('error', reject);
-      reader.req.end();
+      req.on('error', reject);
+      req.end();
     });
+  }
+
+  private openH2c(url: string, headers: Record<string, string>): Promise<SseReader> {
+    const { pathname, search } = new URL(url);
+    const stream = h2cSession(url).request({
+      ':path': pathname + search,
+      accept: 'text/event-stream',
+      ...headers,
+    });
+    this.request = stream;
+    this.stream = stream;
+    stream.end();
+    return new Promise((resolve, reject) => {
+      stream.on('response', (h) => {
+        this.read(stream, Number(h[':status']), h as IncomingHttpHeaders);
+        resolve(this);
+      });
+      stream.on('error', reject);
+    });
+  }
+
+  private read(body: Readable, status: number, headers: IncomingHttpHeaders): void {
+    this.body = body;
+    this.status = status;
+    this.headers = headers;
+    body.setEncoding('utf8');
+    body.on('data', (chunk: string) => this.feed(chunk));
+    body.on('end', () => this.finish());
+    body.on('close', () => this.finish());
+    body.on('error', () => this.finish());
   }
 
   /** Resolves once `predicate` holds (checked after every chunk), or rejects after `timeoutMs`. */
@@ -109,8 +143,8 @@ export class SseReader {
   }
 
   close(): void {
-    this.req.destroy();
-    this.response?.destroy();
+    this.request?.destroy();
+    this.body?.destroy();
     this.finish();
   }
 

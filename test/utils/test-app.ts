@@ -6,11 +6,34 @@ import { configureApp, type RippleApplication } from '../../src/app.setup.js';
 import { createFastifyAdapter } from '../../src/http/fastify-adapter.js';
 import { MetricsServer } from '../../src/ops/metrics/metrics-server.service.js';
 import { parseRippleEnv, rippleConfig, type RippleConfig } from '../../src/config/ripple.config.js';
+import {
+  forgetH2cOrigin,
+  h2cOpen,
+  h2cRequest,
+  isH2c,
+  registerH2cOrigin,
+  type OpenResponse,
+} from './h2c.js';
 
 /** The platforms a suite runs on: `describe.each(ADAPTERS)`, with `{ RIPPLE_ADAPTER }`. */
 export const ADAPTERS = ['express', 'fastify'] as const;
 
 export type Adapter = (typeof ADAPTERS)[number];
+
+/**
+ * The platforms the streaming suites run on: both adapters over HTTP/1.1, and Fastify over
+ * cleartext HTTP/2 (h2c), whose requests the test helpers make over one HTTP/2 session per app
+ * (see h2c.ts). `describe.each(STREAM_PLATFORMS)`, with `platformEnv(platform)`.
+ */
+export const STREAM_PLATFORMS = [...ADAPTERS, 'fastify-h2c'] as const;
+
+export type StreamPlatform = (typeof STREAM_PLATFORMS)[number];
+
+export function platformEnv(platform: StreamPlatform): Record<string, string> {
+  return platform === 'fastify-h2c'
+    ? { RIPPLE_ADAPTER: 'fastify', RIPPLE_HTTP2: 'true' }
+    : { RIPPLE_ADAPTER: platform };
+}
 
 export interface TestApp {
   app: RippleApplication;
@@ -64,7 +87,15 @@ export async function startApp(
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const metricsUrl = app.get(MetricsServer).url?.replace(/\/metrics$/, '');
-  return { app, url: `http://127.0.0.1:${port}`, metricsUrl, close: () => app.close() };
+  const url = `http://127.0.0.1:${port}`;
+  if (config.http2 && !config.tls) {
+    registerH2cOrigin(url);
+  }
+  const close = async () => {
+    forgetH2cOrigin(url);
+    await app.close();
+  };
+  return { app, url, metricsUrl, close };
 }
 
 /**
@@ -73,7 +104,7 @@ export async function startApp(
  */
 export async function createTestApplication(
   moduleRef: TestingModule,
-  config: Pick<RippleConfig, 'adapter' | 'trustProxy'>,
+  config: Pick<RippleConfig, 'adapter' | 'trustProxy' | 'http2' | 'http2MaxStreams' | 'tls'>,
   options: NestApplicationOptions = {},
 ): Promise<RippleApplication> {
   const appOptions: NestApplicationOptions = { forceCloseConnections: true, ...options };
@@ -85,25 +116,50 @@ export async function createTestApplication(
     : moduleRef.createNestApplication<RippleApplication>(appOptions);
 }
 
-/** POSTs a JSON body (or raw text) and returns the status and the parsed answer. */
+/**
+ * POSTs a JSON body (or raw text) and returns the status and the parsed answer (over the origin's
+ * HTTP/2 session for an h2c app).
+ */
 export async function post(
   url: string,
   body: unknown,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, {
+  const init = {
     method: 'POST',
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
+  };
+  const { status, text } = isH2c(url)
+    ? await h2cRequest(url, init)
+    : await fetch(url, init).then(async (res) => ({ status: res.status, text: await res.text() }));
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
   } catch {
     // Left as text: the test says what it expected.
   }
-  return { status: res.status, body: parsed };
+  return { status, body: parsed };
+}
+
+/**
+ * A GET that resolves at the response's headers (a stream's body never ends): `fetch`, or over the
+ * origin's HTTP/2 session for an h2c app.
+ */
+export async function openResponse(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<OpenResponse> {
+  if (isH2c(url)) {
+    return h2cOpen(url, headers);
+  }
+  const res = await fetch(url, { headers });
+  return {
+    status: res.status,
+    header: (name) => res.headers.get(name) ?? undefined,
+    json: () => res.json() as Promise<unknown>,
+    cancel: () => void res.body?.cancel(),
+  };
 }
 
 /** What every refusal must look like: a 4xx with a JSON body that names the problem. */

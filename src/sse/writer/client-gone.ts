@@ -1,11 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Http2ServerResponse, type Http2ServerRequest } from 'node:http2';
+
+/** The response of a stream's request: HTTP/1.x, or HTTP/2 (Node's compatibility API). */
+export type SseResponse = ServerResponse | Http2ServerResponse;
+export type SseRequest = IncomingMessage | Http2ServerRequest;
+
+/** Whether the response is over: closed, destroyed, or (HTTP/2) its stream is. */
+export function responseGone(response: SseResponse): boolean {
+  if (response instanceof Http2ServerResponse) {
+    return response.stream.destroyed;
+  }
+  return response.closed || response.destroyed;
+}
 
 /**
  * Whether the client of this request has already hung up. A request spends time in middleware
- * and guards before the writer sees it, and a `close` that fired then will not fire again.
+ * and guards before the writer sees it, and a `close` that fired then will not fire again. (Over
+ * HTTP/2, the request's socket is Node's stand-in whose `destroyed` is its stream's.)
  */
-export function clientGone(request: IncomingMessage, response: ServerResponse): boolean {
-  return response.closed || response.destroyed || request.socket.destroyed;
+export function clientGone(request: SseRequest, response: SseResponse): boolean {
+  return responseGone(response) || request.socket.destroyed;
 }
 
 /**

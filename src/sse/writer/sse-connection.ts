@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { MessageEvent } from '@nestjs/common';
 import type { Observable, Subscription } from 'rxjs';
 import type { StreamEndReason } from '../metrics/sse-metrics.interface.js';
@@ -12,8 +14,9 @@ import { HEARTBEAT, SOURCE_EVENT, type TopicMessage } from '../wire/message-even
 import { CHUNK_END, chunkHead, frameBytes, type SharedFrame } from '../wire/sse-frame.js';
 
 import type { DropReason } from '../flow/flow-stats.service.js';
+import { responseGone, type SseResponse } from './client-gone.js';
 
-export type { DropReason };
+export type { DropReason, SseResponse };
 
 /** What a connection tells the writer that made it. */
 export interface SseConnectionEvents {
@@ -29,9 +32,12 @@ export interface SseConnectionEvents {
 }
 
 export interface SseConnectionLimits {
-  /** Bytes accepted for this client but not yet written to its socket; past it, it is dropped. */
+  /**
+   * Bytes accepted for this client but not yet written to its socket (over HTTP/2: not yet sent on
+   * its stream); past it, it is dropped.
+   */
   maxBufferBytes: number;
-  /** How long the socket may stay full before the connection is dropped. */
+  /** How long the socket (the HTTP/2 stream) may stay full before the connection is dropped. */
   writeTimeoutMs: number;
   /** The stream ends (cleanly, the client reconnects) after this long; 0 for never. */
   maxAgeMs: number;
@@ -49,18 +55,26 @@ export interface SseConnectionLimits {
  *
  * The backlog is what waits in the socket, and it is bounded: a client that does not read is
  * dropped, and resumes from its cursor when it comes back. Memory stays flat whatever a client does.
+ *
+ * Over HTTP/2 the response's socket is the session's, shared by every stream of the client: writing
+ * to it would corrupt the session. The connection writes to its own stream instead (see openStream),
+ * with the same code from then on: the HTTP/2 stream is corked for the turn as a socket is, takes
+ * plain bytes (HTTP/2 frames them), and its backlog is what waits on it.
  */
 export class SseConnection implements StreamHolder {
-  /** Set once the headers are out and nothing of the response waits in Node: write to it here. */
-  private socket: Socket | null = null;
+  /**
+   * Where frames go, set once the headers are out: the socket (HTTP/1.x, when nothing of the
+   * response waits in Node), or the response's HTTP/2 stream. Null: through the response.
+   */
+  private wire: Duplex | null = null;
   private chunked = false;
   /** The stream started: its headers were sent (or, for a HEAD, the response ended). */
   private opened = false;
   /** Answered with headers: the connection ends the response when the stream ends. */
   private answered = false;
   private corked = false;
-  /** The socket corked in this turn (the response's, before `socket` is known to be writable). */
-  private corkedOn: Socket | null = null;
+  /** What was corked in this turn (the response's socket, before `wire` is known to be writable). */
+  private corkedOn: Duplex | null = null;
   private wrote = false;
   private done = false;
   private subscription: Subscription | undefined = undefined;
@@ -90,7 +104,7 @@ export class SseConnection implements StreamHolder {
   private endReason: StreamEndReason | undefined = undefined;
 
   constructor(
-    private readonly response: ServerResponse,
+    private readonly response: SseResponse,
     private readonly limits: SseConnectionLimits,
     private readonly events: SseConnectionEvents,
   ) {}
@@ -143,8 +157,8 @@ export class SseConnection implements StreamHolder {
    * gone already. Called once the response has its socket (a response pipelined behind another
    * waits for it first): Node then closes the response when the connection closes.
    */
-  watchClient(socket: Socket): void {
-    if (this.response.closed || this.response.destroyed || socket.destroyed) {
+  watchClient(socket: Pick<Socket, 'destroyed'>): void {
+    if (responseGone(this.response) || socket.destroyed) {
       this.clientLeft();
       return;
     }
@@ -152,7 +166,10 @@ export class SseConnection implements StreamHolder {
     this.response.on('close', responseClosed);
   }
 
-  /** Sends the headers. Ripple writes to the socket itself when Node holds nothing back. */
+  /**
+   * Sends the headers, and chooses where frames go, once: Ripple writes to the socket itself when
+   * Node holds nothing back, and over HTTP/2 to the response's stream.
+   */
   open(): void {
     if (this.opened) {
       return;
@@ -160,6 +177,17 @@ export class SseConnection implements StreamHolder {
     this.opened = true;
     this.answered = true;
     const response = this.response;
+    if (response instanceof Http2ServerResponse) {
+      this.openStream(response);
+    } else {
+      this.openSocket(response);
+    }
+    if (this.limits.maxAgeMs > 0) {
+      this.ageTimer = setTimeout(endAtMaxAge, this.limits.maxAgeMs, this);
+    }
+  }
+
+  private openSocket(response: ServerResponse): void {
     // Corked first, so that the headers leave with the opening frame and the first page in one
     // socket write, not one of their own.
     this.corkForTurn(response.socket);
@@ -168,18 +196,38 @@ export class SseConnection implements StreamHolder {
     // Anything Node still holds (a response queued behind a pipelined one) must go first:
     // then Ripple writes through the response, which keeps the order.
     if (socket && response.writableLength === socket.writableLength) {
-      this.socket = socket;
+      this.wire = socket;
       this.chunked = (response as ServerResponse & { chunkedEncoding: boolean }).chunkedEncoding;
     }
-    if (this.limits.maxAgeMs > 0) {
-      this.ageTimer = setTimeout(endAtMaxAge, this.limits.maxAgeMs, this);
-    }
+  }
+
+  /**
+   * HTTP/2: frames go on the response's own stream, never its socket (the session's). The stream
+   * frames them (DATA frames, no chunks) and holds what the client's flow-control window does not
+   * let out yet: its writableLength is this client's backlog, and the bound and the write deadline
+   * are checked against it. A stream its client does not read stops at its own window, and the
+   * session goes on sending the other streams. The headers are a frame of their own (HEADERS);
+   * corking the stream gathers the turn's frames into one write on it.
+   */
+  private openStream(response: Http2ServerResponse): void {
+    const stream = response.stream;
+    this.corkForTurn(stream);
+    response.writeHead(response.statusCode);
+    this.wire = stream;
   }
 
   /** The client hung up: the stream ends now, whatever point it had reached. */
   clientLeft(): void {
     this.recordEnd('client');
     this.release();
+  }
+
+  /**
+   * The response, written to only while `wire` is not set: an HTTP/1.x response that Node still
+   * holds bytes of (an HTTP/2 response always has its stream).
+   */
+  private viaResponse(): ServerResponse {
+    return this.response as ServerResponse;
   }
 
   /** Ends the stream at its first frame, its checks passed, with nothing written: a HEAD. */
@@ -211,7 +259,7 @@ export class SseConnection implements StreamHolder {
     this.finish('max-age');
   }
 
-  /** How many bytes wait for this client, in Node and in its socket. */
+  /** How many bytes wait for this client, in Node and in its socket (over HTTP/2, its stream). */
   get backlogBytes(): number {
     return this.response.writableLength;
   }
@@ -225,17 +273,17 @@ export class SseConnection implements StreamHolder {
     if (this.gathered) {
       this.flushGathered();
     }
-    if (this.socket) {
+    if (this.wire) {
       if (!this.out(this.chunked ? frame.chunked : frame.plain)) {
         this.full();
       }
-    } else if (!this.response.write(frame.plain)) {
+    } else if (!this.viaResponse().write(frame.plain)) {
       this.full();
     }
   }
 
   whenWritable(): Promise<void> {
-    const target = this.socket ?? this.response;
+    const target = this.wire ?? this.response;
     // A drain comes only after a write returned false, which a socket does past its high-water
     // mark: under it (a bound set lower), the backlog owes no drain, and waiting for one would
     // stall the replay for good. Writes are then checked against the bound as they fill it.
@@ -332,7 +380,7 @@ export class SseConnection implements StreamHolder {
       return;
     }
     let ok: boolean;
-    if (this.socket) {
+    if (this.wire) {
       if (this.chunked) {
         this.out(chunkHead(size));
       }
@@ -344,7 +392,7 @@ export class SseConnection implements StreamHolder {
         ok = this.out(CHUNK_END);
       }
     } else {
-      ok = this.response.write(second ? Buffer.concat([first, second], size) : first);
+      ok = this.viaResponse().write(second ? Buffer.concat([first, second], size) : first);
     }
     if (!ok) {
       this.full();
@@ -369,10 +417,10 @@ export class SseConnection implements StreamHolder {
       return;
     }
     let ok: boolean;
-    if (this.socket) {
+    if (this.wire) {
       ok = this.out(this.chunked ? oneChunk(parts, size) : Buffer.concat(parts, size));
     } else {
-      ok = this.response.write(Buffer.concat(parts, size));
+      ok = this.viaResponse().write(Buffer.concat(parts, size));
     }
     if (!ok) {
       this.full();
@@ -382,10 +430,10 @@ export class SseConnection implements StreamHolder {
   /** Writes to the socket, corked until the end of this turn. */
   private out(bytes: Buffer): boolean {
     this.corkForTurn();
-    return this.socket?.write(bytes) ?? false;
+    return this.wire?.write(bytes) ?? false;
   }
 
-  private corkForTurn(socket: Socket | null = this.socket): void {
+  private corkForTurn(socket: Duplex | null = this.wire): void {
     if (!this.corked) {
       this.corked = true;
       this.corkedOn = socket;
@@ -421,7 +469,7 @@ export class SseConnection implements StreamHolder {
       return;
     }
     // Ripple's own writes never go through the response, which then never needs a drain.
-    const target = this.socket ?? this.response;
+    const target = this.wire ?? this.response;
     this.stallTimer = setTimeout(() => {
       if (target.writableNeedDrain) {
         this.dropClient('write-timeout', this.backlogBytes);
@@ -440,7 +488,8 @@ export class SseConnection implements StreamHolder {
     this.release();
     this.events.dropped(reason, backlog);
     this.recordEnd(reason);
-    // Closing the socket frees what waits in it at once; the client reconnects with its cursor.
+    // Closing the socket (over HTTP/2, resetting the stream) frees what waits in it at once; the
+    // client reconnects with its cursor.
     this.response.destroy();
   }
 
@@ -508,10 +557,10 @@ function oneChunk(parts: Buffer[], size: number): Buffer {
 }
 
 /** The connections watching their responses' close (see watchClient). */
-const watching = new WeakMap<ServerResponse, SseConnection>();
+const watching = new WeakMap<SseResponse, SseConnection>();
 
 /** The listener of every watched response: one function, not a closure per connection. */
-function responseClosed(this: ServerResponse): void {
+function responseClosed(this: SseResponse): void {
   watching.get(this)?.clientLeft();
 }
 
