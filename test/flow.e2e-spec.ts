@@ -79,12 +79,15 @@ describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) =>
 
     const pad = 'x'.repeat(10 * 1024);
     const acked: number[] = [];
-    const samples: { at: number; rss: number }[] = [];
+    const samples: { seq: number; rss: number }[] = [];
     const started = Date.now();
     const baseline = rssBytes(app.child.pid!);
     let resumed: SseReader | undefined;
-    // 10 KiB events at 100 per second for 22 s; the server's RSS sampled every 250 ms.
-    for (let seq = 0; Date.now() - started < 22_000; seq++) {
+    // 1,600 events of 10 KiB at up to 100 per second (so at least 16 s; longer on a loaded
+    // machine, whose publisher is slower: a count, not a duration, so that the history fills and
+    // the stalled client overflows however fast the machine is); the RSS every 25 events.
+    const events = 1600;
+    for (let seq = 0; seq < events; seq++) {
       const due = started + seq * 10;
       const wait = due - Date.now();
       if (wait > 0) {
@@ -94,7 +97,7 @@ describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) =>
       expect(res.status).toBe(201);
       acked.push(seq);
       if (seq % 25 === 0) {
-        samples.push({ at: Date.now() - started, rss: rssBytes(app.child.pid!) });
+        samples.push({ seq, rss: rssBytes(app.child.pid!) });
       }
       if (!stalledDroppedAt && droppedYet()) {
         stalledDroppedAt = Date.now();
@@ -111,7 +114,6 @@ describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) =>
     expect(stalledDroppedAt).toBeGreaterThan(0);
     expect(resumed).toBeDefined();
     const total = acked.length;
-    expect(total).toBeGreaterThan(1500);
 
     // The readers that read got everything, in order, once.
     for (const reader of readers) {
@@ -132,24 +134,25 @@ describe.each(ADAPTERS)('a client that stops reading (e2e), on %s', (adapter) =>
     expect(resumed!.frames.some((f) => f.type === 'ripple.reset')).toBe(false);
     expect([...beforeDrop, ...afterDrop]).toEqual(acked);
 
-    // Memory: history holds 1000 × 10 KiB (full after 10 s); the stalled client adds at most its
-    // 1 MiB bound before it is dropped; the rest is the heap warming up under 100 requests a
-    // second. The stated bound: the server's RSS stays within 128 MiB of its idle size. (Nest's
-    // own writer would hold 4 M characters for the stalled client, a raw server all 22 MB sent.)
+    // Memory: history holds 1000 × 10 KiB (full after 1000 events); the stalled client adds at
+    // most its 1 MiB bound before it is dropped; the rest is the heap warming up under 100
+    // requests a second. The stated bound: the server's RSS stays within 128 MiB of its idle size.
+    // (Nest's own writer would hold 4 M characters for the stalled client, a raw server all 16 MB
+    // sent.)
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     const peakOf = (from: number, to: number) =>
-      Math.max(...samples.filter((x) => x.at >= from && x.at < to).map((x) => x.rss));
+      Math.max(...samples.filter((x) => x.seq >= from && x.seq < to).map((x) => x.rss));
     const peak = peakOf(0, Infinity);
-    const earlier = peakOf(11_000, 16_500);
-    const later = peakOf(16_500, Infinity);
+    const earlier = peakOf(1000, 1300);
+    const later = peakOf(1300, Infinity);
     console.log(
       `stalled client: dropped after ${stalledDroppedAt - started} ms; server RSS idle ${mib(baseline)} MiB, ` +
-        `peak ${mib(peak)} MiB; 11-16.5 s peak ${mib(earlier)}, 16.5-22 s peak ${mib(later)}`,
+        `peak ${mib(peak)} MiB; events 1000-1300 peak ${mib(earlier)}, 1300-1600 peak ${mib(later)}`,
     );
     expect(peak - baseline).toBeLessThan(128 * 2 ** 20);
     readers.forEach((r) => r.close());
     resumed!.close();
-  }, 60_000);
+  }, 120_000);
 });
 
 describe.each(STREAM_PLATFORMS)(
