@@ -18,7 +18,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { map, tap, type Observable } from 'rxjs';
 import { configureApp } from '../src/app.setup.js';
-import { TokenExpiryInterceptor } from '../src/sse/auth/token-expiry.interceptor.js';
 import { RippleFastPathSafe, RippleSse, SseHub, SseModule } from '../src/sse/index.js';
 import { SSE_METRICS, type SseMetrics } from '../src/sse/metrics/sse-metrics.interface.js';
 import { SseReader } from './utils/sse-reader.js';
@@ -96,8 +95,7 @@ class OwnInterceptorsController {
     return this.hub.stream([topic]);
   }
 
-  /** As the module's own `GET /events`: only Ripple's interceptors. */
-  @UseInterceptors(TokenExpiryInterceptor)
+  /** As the module's own `GET /events`: no interceptor between handler and writer. */
   @RippleSse('ripple-only')
   rippleOnly(@Query('topic') topic: string): Observable<MessageEvent> {
     return this.hub.stream([topic]);

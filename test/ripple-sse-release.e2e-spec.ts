@@ -6,7 +6,6 @@ import {
   Injectable,
   Module,
   Query,
-  UseInterceptors,
   type CallHandler,
   type ExecutionContext,
   type MessageEvent,
@@ -17,7 +16,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import type { Observable } from 'rxjs';
 import { configureApp } from '../src/app.setup.js';
-import { TokenExpiryInterceptor } from '../src/sse/auth/token-expiry.interceptor.js';
 import { RippleSse, SseHub, SseModule } from '../src/sse/index.js';
 import { SseReader } from './utils/sse-reader.js';
 import { testConfig } from './utils/test-app.js';
@@ -44,8 +42,7 @@ class Witness implements NestInterceptor {
 class ReleaseController {
   constructor(private readonly hub: SseHub) {}
 
-  /** As the module's own `GET /events`: only Ripple's interceptors between handler and writer. */
-  @UseInterceptors(TokenExpiryInterceptor)
+  /** As the module's own `GET /events`: no interceptor between handler and writer. */
   @RippleSse()
   stream(@Query('topic') topic: string): Observable<MessageEvent> {
     const stream = this.hub.stream([topic]);

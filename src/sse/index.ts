@@ -24,7 +24,7 @@ export type {
   SseRoutesOptions,
 } from './sse-options.interface.js';
 export { SseExceptionFilter, type JsonError } from './routes/sse-exception.filter.js';
-export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.interceptor.js';
+export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.js';
 export { isTopicPattern, matchesAnyPattern } from './auth/topic-pattern.js';
 export { isPublicKeyPem } from './auth/public-key.js';
 export type { TopicDescription, TopicList, TopicSummary } from './topics/topic-stats.service.js';

@@ -17,7 +17,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { throwError, type Observable } from 'rxjs';
 import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
-import { endAtTokenExpiry } from '../auth/token-expiry.interceptor.js';
+import { endAtTokenExpiry } from '../auth/token-expiry.js';
 import { TokenService } from '../auth/token.service.js';
 import { SseHub } from '../sse-hub.service.js';
 import { allowFastPath } from '../stream/hub-stream.js';

@@ -19,22 +19,6 @@ export function isFastPathSafe(interceptor: unknown): boolean {
   return hasOwnMark(interceptor, FAST_PATH_SAFE);
 }
 
-const OPENING_ONLY = 'ripple:opening-only';
-
-/**
- * Marks one of Ripple's own interceptors that acts on a stream at its opening only and hands what
- * it does later to the stream itself (the token expiry: `StreamControl.endAt`). With nothing but
- * such interceptors between a `@RippleSse()` handler and the writer, the writer holds the stream
- * from its opening on and lets the request pipeline go (`StreamControl.handOver`). Not for
- * applications' interceptors: they are promised the stream's end.
- */
-export const OpeningOnly = (): ClassDecorator => SetMetadata(OPENING_ONLY, true);
-
-/** Whether `interceptor`, a class or an instance, is marked OpeningOnly (its own class only). */
-export function isOpeningOnly(interceptor: unknown): boolean {
-  return hasOwnMark(interceptor, OPENING_ONLY);
-}
-
 function hasOwnMark(interceptor: unknown, mark: string): boolean {
   const type: unknown =
     typeof interceptor === 'function' ? interceptor : (interceptor as object | null)?.constructor;

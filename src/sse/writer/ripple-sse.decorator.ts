@@ -1,6 +1,6 @@
 import { applyDecorators, Get, UseInterceptors } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
-import { isFastPathSafe, isOpeningOnly } from '../stream/fast-path-safe.decorator.js';
+import { isFastPathSafe } from '../stream/fast-path-safe.decorator.js';
 import { allowFastPath } from '../stream/hub-stream.js';
 import { SseWriterInterceptor } from './sse-writer.interceptor.js';
 
@@ -19,18 +19,18 @@ import { SseWriterInterceptor } from './sse-writer.interceptor.js';
  *   or the error that refused it, never an event.
  *
  * The fast path: when the method returns `hub.stream(...)` as it is and every interceptor between
- * it and the writer is marked `@RippleFastPathSafe()` (Ripple's own token-expiry one is), a
+ * it and the writer is marked `@RippleFastPathSafe()`, a
  * one-topic stream's live events (past its first) are written from the topic's fan-out straight to
  * the socket, past the Observable: those interceptors see the opening, the replay, control
  * messages, heartbeats and the end, not each live event. Any other interceptor there turns the
  * fast path off for the route (decided on its first request), as a handler that pipes the stream
  * does for that stream: every event then goes through the Observable and its interceptors.
  *
- * Holding the stream: when nothing but Ripple's own interceptors sits between the handler and the
- * writer (as on `GET /events`, which hands its stream to the writer itself), the writer takes the
- * whole stream over at its opening and leaves the Observable, so that an open stream keeps its
- * socket and its own state, not the request pipeline that opened it (see StreamControl.handOver). An interceptor of the application there,
- * marked or not, is promised the stream's end, so its route keeps the Observable subscribed.
+ * Holding the stream: when no interceptor sits between the handler and the writer (as on
+ * `GET /events`, which hands its stream to the writer itself), the writer takes the whole stream
+ * over at its opening and leaves the Observable, so that an open stream keeps its socket and its
+ * own state, not the request pipeline that opened it (see StreamControl.handOver). An interceptor
+ * there, marked or not, is promised the stream's end, so its route keeps the Observable subscribed.
  */
 export function RippleSse(path?: string): MethodDecorator {
   return applyDecorators(MarkReturnedStream(), Get(path), UseInterceptors(SseWriterInterceptor));
@@ -51,7 +51,8 @@ function MarkReturnedStream(): MethodDecorator {
       if (fastPath === undefined) {
         const between = interceptorsBetweenHandlerAndWriter(marking);
         fastPath = between.every(isFastPathSafe);
-        handOver = between.every(isOpeningOnly);
+        // Nothing between them: nothing was promised the stream's end.
+        handOver = between.length === 0;
       }
       const result = handler.apply(this, args);
       if (!fastPath) {
