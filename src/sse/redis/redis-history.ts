@@ -39,8 +39,10 @@ export class RedisHistory implements History {
 
   async recentStart(topic: string, { last, since }: Recent): Promise<string> {
     const key = this.keys.log(topic);
-    // What was trimmed away bounds every answer: a position before it would read as trimmed.
-    let from = (await this.redis.rippleRead(key, '', 0))[1];
+    // What was trimmed away bounds every answer: a position before it would read as trimmed. Asked
+    // from 0-0, a stream that lost nothing answers 0-0 (not the mark of its creation, which is
+    // its first entry: read after it, that would be left out).
+    let from = (await this.redis.rippleRead(key, '0-0', 0))[1];
     if (last !== undefined) {
       const entries = await this.redis.xrevrange(key, '+', '-', 'COUNT', last + 1);
       from = entries.length > last ? laterOf(from, entries[last][0]) : from;

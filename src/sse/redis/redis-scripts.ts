@@ -27,17 +27,51 @@ import type { PubSub } from './pubsub.interface.js';
  * (unpack's limit is far above): one XRANGE and XDEL per publish were two thirds of the
  * script's time in Redis. History so holds between the bound and a sixteenth more.
  */
+/** Compares two stream ids as canonical decimal strings (Lua numbers lose precision past 2^53). */
+const CMP = `
+local function cmp(a, b)
+  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
+  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
+  if #ams ~= #bms then return #ams < #bms and -1 or 1 end
+  if ams ~= bms then return ams < bms and -1 or 1 end
+  if #aseq ~= #bseq then return #aseq < #bseq and -1 or 1 end
+  if aseq ~= bseq then return aseq < bseq and -1 or 1 end
+  return 0
+end
+`;
+
+/**
+ * Appends an event to the topic's stream. A stream it creates is marked as having lost everything
+ * before its first entry (its max-deleted-entry-id is that entry's id): a Redis that keeps nothing
+ * on disk comes back empty after a restart and its ids go on from its clock, so a cursor of the
+ * old history would otherwise read as a position in the new one, older than all of it, and skip
+ * what was lost without a word. No cursor this history issued lies before the first entry but
+ * 0-0, a topic's position before its first event, which the read script lets through.
+ */
+const APPEND = `
+local function append(data, type, at)
+  local id = redis.call('XADD', KEYS[1], 'NOMKSTREAM', '*', 'd', data, 't', type, 'p', at)
+  if id then
+    return id
+  end
+  id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+  redis.call('XSETID', KEYS[1], id, 'MAXDELETEDID', id)
+  return id
+end
+`;
+
 /**
  * Stores one event unless its call's record names it already; Lua shared by both scripts. Answers
  * the id, and whether it stored it (then the caller publishes it).
  */
 const STORE_ONE = `
+${APPEND}
 local function storeOne(record, data, type, at, keep, fingerprint)
   local stored = redis.call('GET', record)
   if stored then
     return stored, false
   end
-  local id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+  local id = append(data, type, at)
   local value = id
   if fingerprint ~= '' then
     value = id .. ' ' .. fingerprint
@@ -109,7 +143,7 @@ for a = 3, #ARGV, 6 do
   local new, fingerprint = true, ARGV[a + 4]
   data, type, at = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   if fingerprint == '' then
-    id = redis.call('XADD', KEYS[1], '*', 'd', data, 't', type, 'p', at)
+    id = append(data, type, at)
   else
     keyed = keyed + 1
     id, new = storeOne(KEYS[keyed], data, type, at, ARGV[a + 3], fingerprint)
@@ -162,7 +196,8 @@ export interface PublishCommand {
 /**
  * READ_SCRIPT: KEYS[1] the topic's stream; ARGV[1] the position to read after ('' for none);
  * ARGV[2] how many entries at most (a page).
- * Returns { last id, id of the last event trimmed away, entries after the position }, read in one
+ * Returns { last id, id of the last event trimmed away (for a stream never trimmed, its first
+ * entry's: see APPEND), entries after the position }, read in one
  * step so that the three agree. Entries are read only when the position lies between the two:
  * outside, the caller resets. A position that is not an id Redis can hold (a part past uint64)
  * reads nothing rather than reaching XRANGE, which would fail the script; callers check it first
@@ -170,15 +205,7 @@ export interface PublishCommand {
  * as canonical decimal strings (by length, then bytewise), as Lua numbers lose precision past 2^53.
  */
 export const READ_SCRIPT = `
-local function cmp(a, b)
-  local ams, aseq = string.match(a, '^(%d+)-(%d+)$')
-  local bms, bseq = string.match(b, '^(%d+)-(%d+)$')
-  if #ams ~= #bms then return #ams < #bms and -1 or 1 end
-  if ams ~= bms then return ams < bms and -1 or 1 end
-  if #aseq ~= #bseq then return #aseq < #bseq and -1 or 1 end
-  if aseq ~= bseq then return aseq < bseq and -1 or 1 end
-  return 0
-end
+${CMP}
 local function part(p)
   return #p < 20 or (#p == 20 and p <= '18446744073709551615')
 end
@@ -190,10 +217,17 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return { '0-0', '0-0', {} }
 end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last, deleted = '0-0', '0-0'
+local last, deleted, length, added = '0-0', '0-0', 0, 0
 for i = 1, #info, 2 do
   if info[i] == 'last-generated-id' then last = info[i + 1] end
   if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+  if info[i] == 'length' then length = info[i + 1] end
+  if info[i] == 'entries-added' then added = info[i + 1] end
+end
+-- 0-0 is the cursor of a topic read before its first event: it misses nothing while the stream
+-- holds every entry ever added (the mark of its creation, in deleted, stands for no entry).
+if ARGV[1] == '0-0' and added == length then
+  deleted = '0-0'
 end
 local entries = {}
 if usable(ARGV[1]) and cmp(ARGV[1], last) <= 0 and cmp(ARGV[1], deleted) >= 0 then
