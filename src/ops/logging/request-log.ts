@@ -26,7 +26,7 @@ export function logRequest(
   next: () => void,
 ): void {
   if (request.id === undefined) {
-    assignRequestId(request, response, () => undefined);
+    assignRequestId(request, response);
   }
   response[STARTED] = Date.now();
   // Read now, while the socket is open, so that a line written after it closed still has it.
