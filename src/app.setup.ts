@@ -14,7 +14,7 @@ import { acceptAnyBody } from './http/fastify-adapter.js';
 import { frontDoor } from './http/front-door.js';
 import { pageAssets, pageFile, prefixedAssets } from './http/page-assets.js';
 import { trustProxySetting } from './http/trust-proxy.js';
-import { SseExceptionFilter } from './sse/index.js';
+import { ScopedErrorsFilter } from './ops/logging/scoped-errors.filter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,8 +51,9 @@ export function configureApp(
     ]),
   );
   // No body parser: the only route that takes a body, the publish route, reads its own, with the
-  // module's limit. The module's JSON error shape for everything else too (health, 404s).
-  app.useGlobalFilters(new SseExceptionFilter());
+  // module's limit. The module's JSON error shape for everything else too (health, 404s), and
+  // Nest's 500 for any other error, logged with its request's id.
+  app.useGlobalFilters(new ScopedErrorsFilter(app.getHttpAdapter()));
   const server = app.getHttpServer() as Server;
   if (fastify) {
     // As with Express's `bodyParser: false`: the publish route reads its own body.

@@ -44,6 +44,7 @@ import {
 import { clientGone } from './client-gone.js';
 import { awaitTurn } from './pipelined-turn.js';
 import { releaseRoutingLeftovers } from './routing-leftovers.js';
+import { inRequestScope } from '../http/request-scope.js';
 import {
   SseConnection,
   type DropReason,
@@ -140,7 +141,11 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     source: CallHandler<MessageEvent>,
   ): Promise<StreamableFile> {
     return new Promise<StreamableFile>((resolve, reject) => {
-      this.openStream(platformRequest, reply, source, { next: resolve, error: reject, complete: noop });
+      this.openStream(platformRequest, reply, source, {
+        next: resolve,
+        error: reject,
+        complete: noop,
+      });
     });
   }
 
@@ -218,9 +223,12 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
         // The request pipeline is over: what Express's routing left goes with it.
         releaseRoutingLeftovers(request, response);
       };
-      connection.start(source.handle(), answer, (err) => {
+      // In the request's scope: what the handler and the hub log about the stream names it.
+      connection.start(inRequestScope(request, handleOf, source), answer, (err) => {
         if (!report.refuse(err)) {
-          this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
+          inRequestScope(request, () =>
+            this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err)),
+          );
         }
       });
       // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
@@ -269,8 +277,9 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
 class StreamReport implements SseConnectionEvents {
   /**
    * A drop happens in the turn of whatever overflowed the stream (another request's publish): its
-   * log line runs in this request's async context, so that a logger that reads the request from
-   * AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
+   * log line runs in this request's scope (request-scope.ts) and async context, so that a logger
+   * that reads the request from either (the service's; nestjs-pino's AsyncLocalStorage) names the
+   * dropped stream's request.
    */
   private readonly context = new AsyncResource('ripple.stream');
 
@@ -336,7 +345,9 @@ class StreamReport implements SseConnectionEvents {
   }
 
   logDrop(reason: DropReason, backlogBytes: number): void {
-    this.writer.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlogBytes, this.address));
+    inRequestScope(this.request, () =>
+      this.writer.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlogBytes, this.address)),
+    );
   }
 
   ended(reason: StreamEndReason): void {
@@ -358,6 +369,10 @@ class StreamReport implements SseConnectionEvents {
   delivered(topic: string): void {
     this.writer.metrics.delivered(topic, 1);
   }
+}
+
+function handleOf(source: CallHandler<MessageEvent>): Observable<MessageEvent> {
+  return source.handle();
 }
 
 function logDrop(this: StreamReport, reason: DropReason, backlogBytes: number): void {
