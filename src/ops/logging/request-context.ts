@@ -1,4 +1,4 @@
-import { requestInScope } from '../../sse/http/request-scope.js';
+import { requestInScope } from '../../sse/index.js';
 
 /**
  * pino's `mixin`: the id of the request a line is about (`reqId`), for every line logged within

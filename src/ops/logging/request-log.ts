@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PinoLogger } from 'nestjs-pino';
 import { levelOf } from './pino-options.js';
-import { inRequestScope } from '../../sse/http/request-scope.js';
+import { inRequestScope } from '../../sse/index.js';
 import { assignRequestId } from './request-id.middleware.js';
 
 /** When the response's request came in (epoch ms); -1 once its line is written. */

@@ -9,7 +9,7 @@ import {
   type LoggerService,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { inRequestScope } from '../../sse/http/request-scope.js';
+import { inRequestScope } from '../../sse/index.js';
 import { requestIdFields } from './request-context.js';
 import { frontDoor } from '../../http/front-door.js';
 import { ScopedErrorsFilter } from './scoped-errors.filter.js';

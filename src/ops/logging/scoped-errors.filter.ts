@@ -1,7 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { inRequestScope } from '../../sse/http/request-scope.js';
-import { SseExceptionFilter } from '../../sse/index.js';
+import { inRequestScope, SseExceptionFilter } from '../../sse/index.js';
 
 /**
  * The service's global filter: an HTTP error answered as the module's routes answer theirs (JSON,
