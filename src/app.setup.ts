@@ -11,11 +11,10 @@ import type { RippleConfig } from './config/ripple.config.js';
 import { answerClientErrors } from './http/client-error.js';
 import { createWithExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes.js';
 import { acceptAnyBody } from './http/fastify-adapter.js';
+import { frontDoor } from './http/front-door.js';
 import { pageAssets, pageFile, prefixedAssets } from './http/page-assets.js';
-import { requireHost } from './http/require-host.js';
 import { trustProxySetting } from './http/trust-proxy.js';
-import { assignRequestId } from './ops/logging/request-id.middleware.js';
-import { SseExceptionFilter } from './sse/index.js';
+import { ScopedErrorsFilter } from './ops/logging/scoped-errors.filter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,13 +38,22 @@ export function configureApp(
   config: Pick<RippleConfig, 'trustProxy' | 'headersTimeoutMs' | 'http2'>,
 ): void {
   const fastify = app.getHttpAdapter().getType() === 'fastify';
-  // Every answer carries its request id, even a refusal given before the routes (requireHost;
-  // the logging middleware comes with the routes).
-  app.use(assignRequestId);
-  app.use(requireHost);
+  // Every answer carries its request id, even a refusal given before the routes (the Host check;
+  // the logging middleware comes with the routes); then the page's files, at their own paths.
+  app.use(
+    frontDoor([
+      pageAssets(PUBLIC_DIR),
+      pageFile('/client.js', CLIENT_FILE),
+      prefixedAssets(
+        '/vendor/uplot/',
+        join(dirname(require.resolve('uplot/package.json')), 'dist'),
+      ),
+    ]),
+  );
   // No body parser: the only route that takes a body, the publish route, reads its own, with the
-  // module's limit. The module's JSON error shape for everything else too (health, 404s).
-  app.useGlobalFilters(new SseExceptionFilter());
+  // module's limit. The module's JSON error shape for everything else too (health, 404s), and
+  // Nest's 500 for any other error, logged with its request's id.
+  app.useGlobalFilters(new ScopedErrorsFilter(app.getHttpAdapter()));
   const server = app.getHttpServer() as Server;
   if (fastify) {
     // As with Express's `bodyParser: false`: the publish route reads its own body.
@@ -72,14 +80,10 @@ export function configureApp(
     cutSlowHeaders(server, config.headersTimeoutMs);
   }
   // What Node's parser refuses (a bad header, oversized headers) is answered like the rest, and so
-  // is a request without Host (requireHost), which Node would refuse with a bare 400.
+  // is a request without Host (hostRefusal, in the front door), which Node would refuse with a
+  // bare 400.
   answerClientErrors(server);
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
-  app.use(pageAssets(PUBLIC_DIR));
-  app.use(pageFile('/client.js', CLIENT_FILE));
-  app.use(
-    prefixedAssets('/vendor/uplot/', join(dirname(require.resolve('uplot/package.json')), 'dist')),
-  );
 }
 
 /**

@@ -24,6 +24,8 @@ export type {
   SseRoutesOptions,
 } from './sse-options.interface.js';
 export { SseExceptionFilter, type JsonError } from './routes/sse-exception.filter.js';
+// For a logger that names the request a line is about (a pino mixin): see request-scope.ts.
+export { inRequestScope, requestInScope } from './http/request-scope.js';
 export { TOKEN_EXPIRED_EVENT_TYPE } from './auth/token-expiry.js';
 export { isTopicPattern, matchesAnyPattern } from './auth/topic-pattern.js';
 export { isPublicKeyPem } from './auth/public-key.js';

@@ -60,6 +60,7 @@ import {
 } from './validation/request-checks.js';
 import { parseCursor, type CursorParse } from './wire/cursor.js';
 import { byteLength, serializePayload } from './wire/payload.js';
+import { inRequestScope, requestInScope } from './http/request-scope.js';
 
 /** How long shutdown lets ended streams flush their last bytes before sockets are closed. */
 const END_FLUSH_MS = 50;
@@ -156,6 +157,8 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     data: unknown,
     options: PublishOptions = {},
   ): Promise<PublishedEvent> {
+    // Its failure's line is about the publish's request, whose scope the await below leaves.
+    const request = requestInScope();
     const event = this.prepare(topic, data, options.type);
     const idempotencyKey = checkIdempotencyKey(options.idempotencyKey);
     this.refuseWhenClosing();
@@ -174,7 +177,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         stored = await this.transport.publish(topic, event);
       }
     } catch (err) {
-      throw this.publishFailure(topic, err);
+      throw inRequestScope(request, this.publishFailure, topic, err);
     }
     this.stats.published(topic);
     this.metrics.published(topic);
@@ -188,6 +191,7 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
    * A transport failure is a 503 for the whole batch, though some events may be stored.
    */
   async publishMany(events: readonly BatchEvent[]): Promise<PublishedEvent[]> {
+    const request = requestInScope();
     const prepared = events.map((item, index) => {
       try {
         return this.prepare(item.topic, item.data, item.type);
@@ -202,7 +206,12 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         prepared.map((event, index) => this.transport.publish(events[index].topic, event)),
       );
     } catch (err) {
-      throw this.publishFailure(events.map((item) => item.topic).join(', '), err);
+      throw inRequestScope(
+        request,
+        this.publishFailure,
+        events.map((item) => item.topic).join(', '),
+        err,
+      );
     }
     return stored.map((event, index) => {
       const topic = events[index].topic;
@@ -239,13 +248,13 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
   }
 
   /** Never a 201 for an event that was not stored: the publisher must know to retry. */
-  private publishFailure(topics: string, err: unknown): HttpException {
+  private readonly publishFailure = (topics: string, err: unknown): HttpException => {
     if (err instanceof HttpException) {
       return err;
     }
     this.logger.warn(`Publish to ${topics} failed: ${errorText(err)}`);
     return new ServiceUnavailableException(TRANSPORT_UNAVAILABLE());
-  }
+  };
 
   /**
    * The events of `topics` as Nest MessageEvents, from the position `lastEventId` names (or from
@@ -261,6 +270,8 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
     }
     const start =
       lastEventId === undefined || lastEventId === '' ? undefined : parseCursor(lastEventId);
+    // Its lines are about the stream's request (the writer enters it as it asks for the stream).
+    const request = requestInScope();
     // What the route allows (HubStream) is read as the stream opens, once the handler returned it.
     const stream: HubStream = new HubStream((subscriber) =>
       guardOpening(
@@ -270,12 +281,14 @@ export class SseHub implements OnModuleDestroy, BeforeApplicationShutdown {
         this.backend.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS,
         (err) => {
           if (err !== undefined) {
-            this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err)));
+            inRequestScope(request, () =>
+              this.logger.warn(STREAM_NOT_STARTED(checked, errorText(err))),
+            );
           }
           return new ServiceUnavailableException(STREAMS_UNAVAILABLE());
         },
         // Nest would write an error's message to the client; the client only needs to reconnect.
-        (err) => this.streamFailed(checked, err),
+        (err) => inRequestScope(request, () => this.streamFailed(checked, err)),
       ),
     );
     return stream;

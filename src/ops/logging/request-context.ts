@@ -1,18 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { requestInScope } from '../../sse/index.js';
 
 /**
- * The id of the request being handled, for every line logged while handling it: the store is the
- * id itself (a string the request has anyway), so a request's logging context costs no object of
- * its own, and one kept alive with a stream (for its drop's line) holds nothing more.
+ * pino's `mixin`: the id of the request a line is about (`reqId`), for every line logged within
+ * the request's scope: the middleware's (request-log.ts) while the request goes through the
+ * middleware and routing, and Ripple's own around each line it logs about a request later
+ * (src/sse/http/request-scope.ts). The id is the request's own (`request.id`, request-id.middleware).
  */
-const requestIds = new AsyncLocalStorage<string>();
-
-export function runWithRequestId(id: string, fn: () => void): void {
-  requestIds.run(id, fn);
-}
-
-/** pino's `mixin`: the request's id on every line logged within its handling. */
 export function requestIdFields(): { reqId?: string } {
-  const reqId = requestIds.getStore();
+  const reqId = (requestInScope() as { id?: string } | undefined)?.id;
   return reqId === undefined ? {} : { reqId };
 }

@@ -10,10 +10,8 @@ import { requestIdOf } from './log-redaction.js';
 export function assignRequestId(
   request: IncomingMessage & { id?: string },
   response: ServerResponse,
-  next: () => void,
 ): void {
   const id = requestIdOf(request.headers['x-request-id']);
   request.id = id;
   response.setHeader('X-Request-Id', id);
-  next();
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PinoLogger } from 'nestjs-pino';
 import { levelOf } from './pino-options.js';
-import { runWithRequestId } from './request-context.js';
+import { inRequestScope } from '../../sse/index.js';
 import { assignRequestId } from './request-id.middleware.js';
 
 /** When the response's request came in (epoch ms); -1 once its line is written. */
@@ -13,8 +13,8 @@ type LoggedResponse = ServerResponse & { [STARTED]?: number; req: LoggedRequest 
 /**
  * One line per request when its response ends (for a stream: once, when it closes), as pino-http
  * writes it (`reqId`, `req`, `res`, `responseTime`, through the root logger's serializers), and the
- * request's id on every line the application logs while handling it (request-context.ts, which
- * the root logger's mixin reads).
+ * request's id on every line logged while the middleware and routing handle it (its scope,
+ * src/sse/http/request-scope.ts, which the root logger's mixin reads: request-context.ts).
  *
  * pino-http itself builds two child loggers (one the other's prototype), two arrays and a closure
  * for every request, eagerly, and an open stream would keep them as long as it runs. This keeps
@@ -26,7 +26,7 @@ export function logRequest(
   next: () => void,
 ): void {
   if (request.id === undefined) {
-    assignRequestId(request, response, () => undefined);
+    assignRequestId(request, response);
   }
   response[STARTED] = Date.now();
   // Read now, while the socket is open, so that a line written after it closed still has it.
@@ -34,7 +34,7 @@ export function logRequest(
   // 'close' follows 'finish' (in the next tick) and ends every response, whatever its end.
   response.on('close', responseDone);
   response.on('error', responseDone);
-  runWithRequestId(request.id as string, next);
+  inRequestScope(request, next);
 }
 
 /** The response's end (closed, or failed), whichever comes first: its line, once. */

@@ -11,6 +11,7 @@ import {
   type PlatformResponse,
   type RequestLike,
 } from '../http/http-objects.js';
+import { inRequestScope } from '../http/request-scope.js';
 import { BAD_AUTHORIZATION_HEADER, BAD_QUERY_TOKEN, REFUSED } from './auth.messages.js';
 import { requestQuery } from '../validation/request-query.js';
 import type { RequestToken } from './grant.interface.js';
@@ -63,7 +64,9 @@ export function noteRefusal(err: unknown, context: ExecutionContext, logger: Log
   }
   const http = context.switchToHttp();
   const request = http.getRequest<RequestLike>();
-  logger.debug(REFUSED(request.method, requestPath(request), err.getStatus(), err.message));
+  inRequestScope(request, () =>
+    logger.debug(REFUSED(request.method, requestPath(request), err.getStatus(), err.message)),
+  );
   if (err instanceof UnauthorizedException) {
     setResponseHeader(http.getResponse<PlatformResponse>(), 'WWW-Authenticate', BEARER_CHALLENGE);
   }

@@ -3,6 +3,7 @@ import type { HubStream } from '../stream/hub-stream.js';
 import type { StreamExpiry } from '../stream/stream-control.js';
 import { STREAM_TOKEN_EXPIRED } from './auth.messages.js';
 import { markGrantExpired, requestGrant } from './request-grant.js';
+import { inRequestScope } from '../http/request-scope.js';
 
 /** The last event of a stream whose token expired: the client should come back with a new one. */
 export const TOKEN_EXPIRED_EVENT_TYPE = 'ripple.token-expired';
@@ -26,7 +27,7 @@ function tokenExpiry(request: object, logger: Logger): StreamExpiry | undefined 
   }
   const onEnd = () => {
     markGrantExpired(request);
-    logger.debug(STREAM_TOKEN_EXPIRED());
+    inRequestScope(request, () => logger.debug(STREAM_TOKEN_EXPIRED()));
   };
   return { at, last: tokenExpired, onEnd };
 }

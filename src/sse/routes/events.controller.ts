@@ -14,7 +14,7 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
-import { throwError, type Observable } from 'rxjs';
+import { throwError } from 'rxjs';
 import { checkBatchGrant, PublishGuard } from '../auth/publish.guard.js';
 import { SubscribeGuard } from '../auth/subscribe.guard.js';
 import { endAtTokenExpiry } from '../auth/token-expiry.js';
@@ -77,7 +77,9 @@ export class EventsController {
    * context per interceptor, and the handler's result tracked in a ReplaySubject), which every
    * opening of a reconnect storm paid (docs/performance.md). Guards, pipes, filters and the
    * application's global interceptors apply as to any route; the latter see what they see of a
-   * `@RippleSse()` route, a `StreamableFile` at the opening or the error that refused it.
+   * `@RippleSse()` route, a `StreamableFile` at the opening or the error that refused it. The
+   * answer is a Promise, not an Observable: Nest awaits it, where it would pipe an Observable
+   * through its tracking of the client's disconnect (the connection watches its client itself).
    */
   @Get()
   @UseGuards(SubscribeGuard)
@@ -88,8 +90,8 @@ export class EventsController {
     @Req() request: PlatformRequest,
     // Passed through: Nest still answers the route (with what the writer gives it).
     @Res({ passthrough: true }) response: PlatformResponse,
-  ): Observable<StreamableFile> {
-    return this.writer.write(request, response, {
+  ): Promise<StreamableFile> {
+    return this.writer.opening(request, response, {
       // Called by the writer once the stream has its place, and failing as Nest's chain would
       // make it fail: an Observable that errors, which the writer counts as a refusal.
       handle: () => {

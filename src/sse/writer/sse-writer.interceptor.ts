@@ -44,6 +44,7 @@ import {
 import { clientGone } from './client-gone.js';
 import { awaitTurn } from './pipelined-turn.js';
 import { releaseRoutingLeftovers } from './routing-leftovers.js';
+import { inRequestScope } from '../http/request-scope.js';
 import {
   SseConnection,
   type DropReason,
@@ -115,108 +116,144 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
     reply: PlatformResponse,
     source: CallHandler<MessageEvent>,
   ): Observable<StreamableFile> {
-    const request = rawRequest(platformRequest);
-    const response = rawResponse(reply);
-    const head = request.method === 'HEAD';
-
     // The handler's checks (topics, cursor, auth) fail when its Observable is subscribed, before
     // its first frame: Nest is answered only then, so that until then an exception filter can
     // still answer with a status and a JSON body. The first frame (the opening `retry:`) comes at
     // once, and the headers go with it. Nothing is taken before Nest subscribes.
-    return new Observable<StreamableFile>((subscriber) => {
-      if (clientGone(request, response)) {
-        // It hung up while the request was in middleware or guards: its `close` has fired, and
-        // nothing may be taken for it (a place, a subscription) that only that close would free.
-        subscriber.next(nothingToSend(reply));
-        subscriber.complete();
+    return new Observable<StreamableFile>((subscriber) =>
+      this.openStream(platformRequest, reply, source, subscriber),
+    );
+  }
+
+  /**
+   * What `write` does, begun at once, with its answer as a Promise: for a route whose handler
+   * hands its stream to the writer and has no interceptor of its own (the built-in `GET /events`).
+   * Nest awaits a Promise where it would pipe an Observable through its disconnect tracking
+   * (`takeUntil`, `tap`, a `switchMap` over the request's close, `lastValueFrom`: a listener and
+   * half a dozen subscribers per opening); the connection watches its client itself, and a client
+   * that leaves before the answer resolves it with nothing to send, as `write` does. Interceptors
+   * outside the route (global, controller) see the same: a `StreamableFile` at the opening, or the
+   * error that refused it.
+   */
+  opening(
+    platformRequest: PlatformRequest & { ip?: string },
+    reply: PlatformResponse,
+    source: CallHandler<MessageEvent>,
+  ): Promise<StreamableFile> {
+    return new Promise<StreamableFile>((resolve, reject) => {
+      this.openStream(platformRequest, reply, source, {
+        next: resolve,
+        error: reject,
+        complete: noop,
+      });
+    });
+  }
+
+  /** The opening, for whoever waits for its answer (`sink`); what undoes it if that one leaves. */
+  private openStream(
+    platformRequest: PlatformRequest & { ip?: string },
+    reply: PlatformResponse,
+    source: CallHandler<MessageEvent>,
+    subscriber: OpeningSink,
+  ): (() => void) | void {
+    const request = rawRequest(platformRequest);
+    const response = rawResponse(reply);
+    const head = request.method === 'HEAD';
+    if (clientGone(request, response)) {
+      // It hung up while the request was in middleware or guards: its `close` has fired, and
+      // nothing may be taken for it (a place, a subscription) that only that close would free.
+      subscriber.next(nothingToSend(reply));
+      subscriber.complete();
+      return;
+    }
+    const begin = (): (() => void) | void => {
+      // A body sent with the stream's request is read and dropped: left unread, it fills the
+      // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
+      // (its place held) until a heartbeat fails to write.
+      request.resume();
+      const address = platformRequest.ip ?? request.socket.remoteAddress ?? 'unknown';
+      const place = this.limiter.acquire(address);
+      if ('refused' in place) {
+        this.stats.refused(place.refused);
+        this.metrics.streamRefused(place.refused);
+        response.setHeader('Retry-After', String(RETRY_AFTER_S));
+        subscriber.error(
+          place.refused === 'instance-full'
+            ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
+            : new HttpException(
+                ADDRESS_FULL(this.options.maxConnectionsPerIp),
+                HttpStatus.TOO_MANY_REQUESTS,
+              ),
+        );
         return;
       }
-      const begin = (): (() => void) | void => {
-        // A body sent with the stream's request is read and dropped: left unread, it fills the
-        // socket's buffer, Node stops reading the socket, and its client's leaving goes unseen
-        // (its place held) until a heartbeat fails to write.
-        request.resume();
-        const address = platformRequest.ip ?? request.socket.remoteAddress ?? 'unknown';
-        const place = this.limiter.acquire(address);
-        if ('refused' in place) {
-          this.stats.refused(place.refused);
-          this.metrics.streamRefused(place.refused);
-          response.setHeader('Retry-After', String(RETRY_AFTER_S));
-          subscriber.error(
-            place.refused === 'instance-full'
-              ? new ServiceUnavailableException(INSTANCE_FULL(this.options.maxConnections))
-              : new HttpException(
-                  ADDRESS_FULL(this.options.maxConnectionsPerIp),
-                  HttpStatus.TOO_MANY_REQUESTS,
-                ),
-          );
+      const report = new StreamReport(this, platformRequest, address, place, subscriber, reply);
+      const connection = new SseConnection(response, this.limits, report);
+      // However and whenever the client leaves (before the first frame, mid-stream, while its
+      // response waits behind a pipelined one), its place is given back and its stream ended.
+      connection.watchClient(request.socket);
+      const answer = () => {
+        if (report.answered) {
           return;
         }
-        const report = new StreamReport(this, platformRequest, address, place, subscriber, reply);
-        const connection = new SseConnection(response, this.limits, report);
-        // However and whenever the client leaves (before the first frame, mid-stream, while its
-        // response waits behind a pipelined one), its place is given back and its stream ended.
-        connection.watchClient(request.socket);
-        const answer = () => {
-          if (report.answered) {
-            return;
-          }
-          if (isFastifyReply(reply)) {
-            leaveToRipple(reply);
-          }
-          // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
-          response.setHeader('Cache-Control', 'no-cache, no-transform');
-          response.setHeader('X-Accel-Buffering', 'no');
-          if (request.httpVersionMajor === 1) {
-            response.setHeader('Connection', connectionHeader(response));
-          }
-          response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-          if (head) {
-            // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
-            // headers a GET would, and the connection ends the response at once.
-            report.answer(false);
-            connection.endEmpty();
-            return;
-          }
-          // Events are small and latency matters more than packet count. No TCP keep-alive: the
-          // heartbeat writes to an idle stream long before the kernel's probes would start (2 h),
-          // and would cost a system call per opening.
-          request.socket.setNoDelay(true);
-          this.metrics.streamOpened();
-          connection.open();
-          report.answer(true);
-          // The request pipeline is over: what Express's routing left goes with it.
-          releaseRoutingLeftovers(request, response);
-        };
-        connection.start(source.handle(), answer, (err) => {
-          if (!report.refuse(err)) {
-            this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err));
-          }
-        });
-        // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
-        return () => {
-          if (report.leave()) {
-            connection.clientLeft();
-          }
-        };
+        if (isFastifyReply(reply)) {
+          leaveToRipple(reply);
+        }
+        // Only on the stream's answer: a refusal keeps the connection handling the client asked for.
+        response.setHeader('Cache-Control', 'no-cache, no-transform');
+        response.setHeader('X-Accel-Buffering', 'no');
+        if (request.httpVersionMajor === 1) {
+          response.setHeader('Connection', connectionHeader(response));
+        }
+        response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+        if (head) {
+          // Ripple writes to the socket itself, past Node's HEAD handling: a HEAD gets the
+          // headers a GET would, and the connection ends the response at once.
+          report.answer(false);
+          connection.endEmpty();
+          return;
+        }
+        // Events are small and latency matters more than packet count. No TCP keep-alive: the
+        // heartbeat writes to an idle stream long before the kernel's probes would start (2 h),
+        // and would cost a system call per opening.
+        request.socket.setNoDelay(true);
+        this.metrics.streamOpened();
+        connection.open();
+        report.answer(true);
+        // The request pipeline is over: what Express's routing left goes with it.
+        releaseRoutingLeftovers(request, response);
       };
-      if (response.socket) {
-        return begin();
-      }
-      // Pipelined behind a response still going on this connection (another stream, perhaps,
-      // which never ends): it can be answered only after that one, so it takes nothing (a place,
-      // a subscription) until its turn. Else one connection could hold every place.
-      return awaitTurn(
-        request,
-        response,
-        begin,
-        () => {
-          subscriber.next(nothingToSend(reply));
-          subscriber.complete();
-        },
-        this.options.maxPipelinedStreams,
-      );
-    });
+      // In the request's scope: what the handler and the hub log about the stream names it.
+      connection.start(inRequestScope(request, handleOf, source), answer, (err) => {
+        if (!report.refuse(err)) {
+          inRequestScope(request, () =>
+            this.logger.error(STREAM_FAILED_LATE(), err instanceof Error ? err.stack : String(err)),
+          );
+        }
+      });
+      // Whoever subscribed left before the answer (an outer interceptor's timeout): end it here.
+      return () => {
+        if (report.leave()) {
+          connection.clientLeft();
+        }
+      };
+    };
+    if (response.socket) {
+      return begin();
+    }
+    // Pipelined behind a response still going on this connection (another stream, perhaps,
+    // which never ends): it can be answered only after that one, so it takes nothing (a place,
+    // a subscription) until its turn. Else one connection could hold every place.
+    return awaitTurn(
+      request,
+      response,
+      begin,
+      () => {
+        subscriber.next(nothingToSend(reply));
+        subscriber.complete();
+      },
+      this.options.maxPipelinedStreams,
+    );
   }
 
   /** The connection knows how its stream ended; the drain and a token's expiry are known here. */
@@ -240,8 +277,9 @@ export class SseWriterInterceptor implements NestInterceptor, OnModuleDestroy {
 class StreamReport implements SseConnectionEvents {
   /**
    * A drop happens in the turn of whatever overflowed the stream (another request's publish): its
-   * log line runs in this request's async context, so that a logger that reads the request from
-   * AsyncLocalStorage (nestjs-pino) names the dropped stream's request.
+   * log line runs in this request's scope (request-scope.ts) and async context, so that a logger
+   * that reads the request from either (the service's; nestjs-pino's AsyncLocalStorage) names the
+   * dropped stream's request.
    */
   private readonly context = new AsyncResource('ripple.stream');
 
@@ -252,7 +290,7 @@ class StreamReport implements SseConnectionEvents {
     private readonly address: string,
     private readonly place: Place,
     /** Nest's side, until the stream is answered (or refused, or left): then let go. */
-    private subscriber: Subscriber<StreamableFile> | undefined,
+    private subscriber: OpeningSink | undefined,
     /** The platform's response, until then too (for nothingToSend). */
     private reply: PlatformResponse | undefined,
   ) {}
@@ -307,7 +345,9 @@ class StreamReport implements SseConnectionEvents {
   }
 
   logDrop(reason: DropReason, backlogBytes: number): void {
-    this.writer.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlogBytes, this.address));
+    inRequestScope(this.request, () =>
+      this.writer.logger.warn(SLOW_CONSUMER_DROPPED(reason, backlogBytes, this.address)),
+    );
   }
 
   ended(reason: StreamEndReason): void {
@@ -331,9 +371,18 @@ class StreamReport implements SseConnectionEvents {
   }
 }
 
+function handleOf(source: CallHandler<MessageEvent>): Observable<MessageEvent> {
+  return source.handle();
+}
+
 function logDrop(this: StreamReport, reason: DropReason, backlogBytes: number): void {
   this.logDrop(reason, backlogBytes);
 }
+
+/** Who waits for a stream's answer: Nest's subscriber (`write`), or a Promise's (`opening`). */
+type OpeningSink = Pick<Subscriber<StreamableFile>, 'next' | 'error' | 'complete'>;
+
+function noop(): void {}
 
 /**
  * `keep-alive` only where the connection outlives the stream: not for a client that asked to
