@@ -1,4 +1,5 @@
-import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type NestModule } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { rippleConfig, type RippleConfig } from '../../config/ripple.config.js';
 import { logDestination } from './log-destination.js';
@@ -29,9 +30,15 @@ import { logRequest } from './request-log.js';
   ],
 })
 export class LoggingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Every route. Not nestjs-pino's own `{/*splat}` (kept unslashed for a global prefix, which
-    // the service has none of): Fastify's middleware runs it for `/` alone.
-    consumer.apply(logRequest).forRoutes({ path: '/{*splat}', method: RequestMethod.ALL });
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  configure(): void {
+    // Every request, as the platform's own middleware rather than through Nest's consumer: Nest
+    // wraps each of those in a layer that matches the request's path against a pattern, checks
+    // its method and records it in a WeakSet, which a reconnect storm pays for every opening
+    // (docs/performance.md, "S: a fourth round"). Mounted here, while Nest configures its
+    // modules, so it comes after what the application mounted before (the front door) and
+    // before every module's consumer middleware (CORS, whose refusals it logs) and the routes.
+    this.adapterHost.httpAdapter.use(logRequest);
   }
 }
