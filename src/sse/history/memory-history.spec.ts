@@ -146,3 +146,31 @@ describe('MemoryHistory, bounded in bytes across topics (issue 13, item 7)', () 
     expect(transport.subscribedTopics).toEqual([]);
   });
 });
+
+describe('MemoryHistory, pages read again from the same position (a reconnect storm)', () => {
+  it('gives the same page to every read until the topic changes, then what is stored now', async () => {
+    const history = new MemoryHistory(3, 1024 * 1024);
+    const first = history.append('t', { data: '1' });
+    history.append('t', { data: '2' });
+    const a = await history.readAfter('t', first.id, 10);
+    const b = await history.readAfter('t', first.id, 10);
+    expect(b).toBe(a);
+    expect(a.events.map((e) => e.data)).toEqual(['2']);
+
+    // An append: the same position now has the new event, and the new head.
+    const third = history.append('t', { data: '3' });
+    const c = await history.readAfter('t', first.id, 10);
+    expect(c.events.map((e) => e.data)).toEqual(['2', '3']);
+    expect(c.head).toBe(third.id);
+    // Another limit is another page.
+    expect((await history.readAfter('t', first.id, 1)).events.map((e) => e.data)).toEqual(['2']);
+    expect((await history.readAfter('t', first.id, 1)).more).toBe(true);
+
+    // A drop (past historySize): the position before the oldest kept is trimmed, not a page.
+    history.append('t', { data: '4' });
+    const d = await history.readAfter('t', first.id, 10);
+    expect(d.events.map((e) => e.data)).toEqual(['2', '3', '4']);
+    history.append('t', { data: '5' });
+    expect((await history.readAfter('t', first.id, 10)).gap).toBe('trimmed');
+  });
+});

@@ -15,6 +15,12 @@ export const EVENT_OVERHEAD_BYTES = 256;
  */
 export const TOPIC_OVERHEAD_BYTES = 512;
 
+/**
+ * Pages a topic's log keeps while it is unchanged, by the position read after (see TopicLog.read):
+ * a few, since what a storm of resumes reads is a few cursors, the same for thousands of clients.
+ */
+const PAGES_KEPT = 16;
+
 /** One retained event, in its topic's log and in the history's age order at once. */
 interface Entry {
   readonly event: TopicEvent;
@@ -119,14 +125,54 @@ class TopicLog {
     this.bytes = TOPIC_OVERHEAD_BYTES + topic.length;
   }
 
+  /**
+   * The pages read since the log last changed (an append, a drop), each as its read gave it, for
+   * one limit: a storm of clients resuming from the same few cursors reads each page once rather
+   * than searching, slicing and copying it per client. A read resolves to the same object for all
+   * of them (shared, as SharedReads' are: read it, never change it).
+   */
+  private pages = new Map<string, Promise<HistoryRead>>();
+  private pagesLimit = 0;
+
+  /** An event was appended: what was read before does not have it. */
+  appended(entry: Entry): void {
+    this.entries.push(entry);
+    this.last = entry.event.id;
+    this.forgetPages();
+  }
+
   /** Drops the oldest entry; its id becomes the base. */
   dropOldest(): Entry | undefined {
     const entry = this.entries.shift();
     if (entry) {
       entry.dropped = true;
       this.base = entry.event.id;
+      this.forgetPages();
     }
     return entry;
+  }
+
+  /** The read of up to `limit` events after `id` (a position at or after the base). */
+  read(id: string, limit: number): Promise<HistoryRead> {
+    if (limit !== this.pagesLimit) {
+      this.forgetPages();
+      this.pagesLimit = limit;
+    }
+    let read = this.pages.get(id);
+    if (read === undefined) {
+      if (this.pages.size >= PAGES_KEPT) {
+        this.pages.clear();
+      }
+      read = Promise.resolve({ ...this.after(id, limit), head: this.last });
+      this.pages.set(id, read);
+    }
+    return read;
+  }
+
+  private forgetPages(): void {
+    if (this.pages.size > 0) {
+      this.pages.clear();
+    }
   }
 
   /** The position just before the recent events asked for: the base when all are asked. */
@@ -208,8 +254,7 @@ export class MemoryHistory implements History {
     };
     this.lastId = stored.id;
     const entry: Entry = { event: stored, bytes: eventBytes(stored), dropped: false };
-    log.entries.push(entry);
-    log.last = stored.id;
+    log.appended(entry);
     this.age.push(entry);
     this.accounted += entry.bytes;
     if (log.entries.length > this.historySize) {
@@ -252,7 +297,7 @@ export class MemoryHistory implements History {
     if (compareEventIds(after, base) < 0) {
       return Promise.resolve({ events: [], more: false, head, gap: 'trimmed' });
     }
-    return Promise.resolve({ ...(log?.after(after, limit) ?? { events: [], more: false }), head });
+    return log ? log.read(after, limit) : Promise.resolve({ events: [], more: false, head });
   }
 
   recentStart(topic: string, recent: Recent): Promise<string> {
