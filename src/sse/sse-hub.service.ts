@@ -375,20 +375,21 @@ function guardOpening(
   failed: (err: unknown) => void,
 ): TeardownLogic {
   let opened = false;
-  const deadline = setTimeout(() => {
+  const deadline = (): void => {
     subscription.unsubscribe();
     subscriber.error(refusal());
-  }, ms);
+  };
+  OPENING_DEADLINES.arm(deadline, ms);
   const subscription: Subscription = source.subscribe({
     next: (message) => {
       if (!opened) {
         opened = true;
-        clearTimeout(deadline);
+        OPENING_DEADLINES.met(deadline);
       }
       subscriber.next(message);
     },
     error: (err: unknown) => {
-      clearTimeout(deadline);
+      OPENING_DEADLINES.met(deadline);
       if (err instanceof HttpException) {
         subscriber.error(err);
       } else if (!opened) {
@@ -399,12 +400,55 @@ function guardOpening(
       }
     },
     complete: () => {
-      clearTimeout(deadline);
+      OPENING_DEADLINES.met(deadline);
       subscriber.complete();
     },
   });
   return () => {
-    clearTimeout(deadline);
+    OPENING_DEADLINES.met(deadline);
     subscription.unsubscribe();
   };
 }
+
+/**
+ * The deadlines of the openings under way (guardOpening), each called once its time has passed
+ * unless met first. One sweep for all of them, every tenth of the shortest deadline (so a
+ * deadline fires within a tenth of it past its time), rather than a timer set and cleared for
+ * every stream: a reconnect storm opens thousands, each within a millisecond or two.
+ */
+class Deadlines {
+  private readonly waiting = new Map<() => void, number>();
+  private sweeper: NodeJS.Timeout | undefined = undefined;
+  private everyMs = Infinity;
+
+  arm(expire: () => void, ms: number): void {
+    this.waiting.set(expire, Date.now() + ms);
+    const everyMs = Math.max(1, Math.ceil(ms / 10));
+    if (this.sweeper === undefined || everyMs < this.everyMs) {
+      clearInterval(this.sweeper);
+      this.everyMs = everyMs;
+      this.sweeper = setInterval(() => this.sweep(), everyMs).unref();
+    }
+  }
+
+  met(expire: () => void): void {
+    this.waiting.delete(expire);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [expire, at] of this.waiting) {
+      if (at <= now) {
+        this.waiting.delete(expire);
+        expire();
+      }
+    }
+    if (this.waiting.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+      this.everyMs = Infinity;
+    }
+  }
+}
+
+const OPENING_DEADLINES = new Deadlines();
