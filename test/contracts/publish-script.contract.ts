@@ -3,6 +3,7 @@ import type { RedisConnectionSet, RedisClient } from '../../src/sse/redis/redis-
 import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
 import {
   parsePublishReply,
+  publishBatchArgs,
   publishBatchScript,
   publishScript,
   type PublishCommand,
@@ -146,26 +147,24 @@ export function describePublishScriptContract(
       const keyRecord = keys.idempotent(topic, 'k1');
       /** One script call, `callId` its publish id; a call given a key has a record of its own. */
       const batch = (callId: string, calls: [data: string, keyed?: boolean][]) =>
-        script<string[]>(
+        script<string>(
           [
             keys.log(topic),
             keys.live(topic),
             keys.published(topic, callId),
             ...calls.filter(([, keyed]) => keyed).map(() => keyRecord),
           ],
-          [
+          publishBatchArgs(
             10,
             60_000,
-            ...calls.flatMap(([data, keyed]) => [
-              data,
-              '',
-              Date.now(),
-              600_000,
-              keyed ? `fp-${data}` : '',
-              data.length,
-            ]),
-          ],
-        );
+            calls.map(([data, keyed]) => ({
+              event: { data },
+              publishedAt: Date.now(),
+              keepMs: 600_000,
+              fingerprint: keyed ? `fp-${data}` : '',
+            })),
+          ),
+        ).then((answer) => answer.split('\n'));
 
       // Data of any characters: a newline, and one outside the BMP (two UTF-16 units, 4 bytes).
       const calls: [string, boolean?][] = [['"a"'], ['{\n"b": "😀"}'], ['"c"', true]];
