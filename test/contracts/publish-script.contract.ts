@@ -200,6 +200,42 @@ export function describePublishScriptContract(
       subscription.unsubscribe();
     });
 
+    it('trims a batch back to the bound once a sixteenth over, the last trimmed id as deleted', async () => {
+      const topic = freshTopic('batch-trim');
+      const script = scriptCall(backend.command, publishBatchScript(backend.pubsub.publishCommand));
+      let call = 0;
+      /** One script call of `count` events, keeping 32: trimmed once over 34 (32 + 32/16). */
+      const batch = (count: number) =>
+        script<string>(
+          [keys.log(topic), keys.live(topic), keys.published(topic, `t-${call++}`)],
+          publishBatchArgs(
+            32,
+            60_000,
+            Array.from({ length: count }, (_, i) => ({
+              event: { data: `"${i}"` },
+              publishedAt: Date.now(),
+              keepMs: 60_000,
+              fingerprint: '',
+            })),
+          ),
+        ).then((answer) => answer.split('\n'));
+      const stream = async () => {
+        const info = (await backend.command.call('XINFO', 'STREAM', keys.log(topic))) as unknown[];
+        const field = (name: string) => info[info.indexOf(name) + 1];
+        return {
+          length: field('length'),
+          deleted: field('max-deleted-entry-id'),
+          first: (field('first-entry') as [string])[0],
+        };
+      };
+      const ids = await batch(34);
+      // A sixteenth over at most: kept whole.
+      expect(await stream()).toEqual({ length: 34, deleted: '0-0', first: ids[0] });
+      ids.push(...(await batch(40)));
+      // 74 stored, 32 kept: the 42nd is the last gone, the newest position a read calls trimmed.
+      expect(await stream()).toEqual({ length: 32, deleted: ids[41], first: ids[42] });
+    });
+
     it('runs a script Redis does not hold yet, on the node of its first key', async () => {
       // A script no server has seen (the comment makes it new): EVALSHA fails, EVAL runs it.
       const lua = `-- ${prefix} ${Date.now()}\nreturn { KEYS[1], ARGV[1], redis.call('INCR', KEYS[1]) }`;

@@ -26,8 +26,8 @@ import type { PubSub } from './pubsub.interface.js';
  * that is left. A read knows that a position has fallen off by the stream's max-deleted-entry-id
  * (Redis 7), which XDEL records and XTRIM does not; deleting the last trimmed entry with XDEL
  * records exactly the id that one XDEL per trimmed id recorded before, at the cost of three
- * commands however many entries go (XTRIM drops whole nodes of the stream): reading the excess with
- * XRANGE and deleting it id by id was a fifth of the batch script's time in Redis.
+ * commands however many entries go (XTRIM drops whole nodes of the stream), where reading the
+ * excess with XRANGE and deleting it id by id cost Redis per trimmed entry.
  */
 /**
  * Stores one event unless its call's record names it already; Lua shared by both scripts. Answers
