@@ -62,6 +62,9 @@ function sink(): DirectSink & { frames: SharedFrame[] } {
   return s;
 }
 
+/** The end of this turn, when a channel writes what its direct sinks are due. */
+const endOfTurn = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
 const event = (id: string, data = '{"n":1}'): TopicEvent => ({
   topic: 'news',
   id,
@@ -111,7 +114,7 @@ describe('TopicChannel', () => {
     expect(late.got).toEqual([SUBSCRIBED]);
   });
 
-  it('writes a live event once encoded to every direct sink, and signals the others', () => {
+  it('writes a live event once encoded to every direct sink, and signals the others', async () => {
     const transport = new ScriptedTransport();
     const channels = new TopicChannels(transport);
     const fast = member();
@@ -126,6 +129,7 @@ describe('TopicChannel', () => {
 
     const e = event('5-0');
     transport.upstream.next(e);
+    await endOfTurn();
     expect(x.frames).toHaveLength(1);
     expect(y.frames[0]).toBe(x.frames[0]);
     expect(fast.got).toEqual([SUBSCRIBED]);
@@ -133,7 +137,7 @@ describe('TopicChannel', () => {
     expect(fastJoin.lastDirect()).toBe('5-0');
   });
 
-  it('encodes the same frame as the writer does for a one-topic message, as one HTTP chunk', () => {
+  it('encodes the same frame as the writer does for a one-topic message, as one HTTP chunk', async () => {
     const transport = new ScriptedTransport();
     const channels = new TopicChannels(transport);
     const join = channels.join('news', member());
@@ -141,12 +145,68 @@ describe('TopicChannel', () => {
     join.goDirect(s);
     const e = event('7-1', '{"text":"two\\nlines é"}');
     transport.upstream.next(e);
+    await endOfTurn();
     const frame = s.frames[0];
     const expected = encodeFrame(sharedTopicMessage(e));
     expect(frame.plain.toString()).toBe(expected);
     const size = Buffer.byteLength(expected);
     expect(frame.chunked.toString()).toBe(`${size.toString(16)}\r\n${expected}\r\n`);
     expect(frame.cursor).toBe('news=7-1');
+  });
+
+  it('writes a burst of one turn to each direct sink in one write: the frames back to back', async () => {
+    const transport = new ScriptedTransport();
+    const channels = new TopicChannels(transport);
+    const [x, y] = [sink(), sink()];
+    channels.join('news', member()).goDirect(x);
+    channels.join('news', member()).goDirect(y);
+    const burst = ['1-0', '2-0', '3-0'].map((id) => event(id));
+    for (const e of burst) {
+      transport.upstream.next(e);
+    }
+    expect(x.frames).toEqual([]);
+    await endOfTurn();
+    expect(x.frames).toHaveLength(1);
+    expect(y.frames[0]).toBe(x.frames[0]);
+    const frames = burst.map((e) => encodeFrame(sharedTopicMessage(e)));
+    expect(x.frames[0].plain.toString()).toBe(frames.join(''));
+    expect(x.frames[0].chunked.toString()).toBe(
+      frames.map((f) => `${Buffer.byteLength(f).toString(16)}\r\n${f}\r\n`).join(''),
+    );
+    expect(x.frames[0].cursor).toBe('news=3-0');
+    transport.upstream.next(event('4-0'));
+    await endOfTurn();
+    expect(x.frames.map((f) => f.cursor)).toEqual(['news=3-0', 'news=4-0']);
+  });
+
+  it('gives each event of a turn once to a member that goes direct or leaves in that turn', async () => {
+    const transport = new ScriptedTransport();
+    const channels = new TopicChannels(transport);
+    const early = sink();
+    const earlyJoin = channels.join('news', member());
+    earlyJoin.goDirect(early);
+    const late = member();
+    const lateJoin = channels.join('news', late);
+    const leaving = sink();
+    const leavingJoin = channels.join('news', member());
+    leavingJoin.goDirect(leaving);
+
+    transport.upstream.next(event('1-0'));
+    // Told 1-0 as a signal, it writes that itself: only what follows is the channel's to write.
+    const lateSink = sink();
+    lateJoin.goDirect(lateSink);
+    transport.upstream.next(event('2-0'));
+    expect(leavingJoin.leaveDirect()).toBe('2-0');
+    transport.upstream.next(event('3-0'));
+    earlyJoin.leave();
+    await endOfTurn();
+
+    const cursors = (s: { frames: SharedFrame[] }) =>
+      s.frames.flatMap((f) => f.plain.toString().match(/news=\d+-0/g));
+    expect(cursors(early)).toEqual(['news=1-0', 'news=2-0', 'news=3-0']);
+    expect(late.got).toEqual([event('1-0')]);
+    expect(cursors(lateSink)).toEqual(['news=2-0', 'news=3-0']);
+    expect(cursors(leaving)).toEqual(['news=1-0', 'news=2-0']);
   });
 
   it('gives a member that leaves direct writing the last id written to it', () => {

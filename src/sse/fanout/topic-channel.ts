@@ -4,6 +4,7 @@ import type { DirectSink } from './direct-sink.interface.js';
 import type { TopicEvent } from '../topic-event.interface.js';
 import { SUBSCRIBED, UNSUBSCRIBED, type Transport } from '../transport/transport.interface.js';
 import type { FrameCache } from './frame-cache.js';
+import { joinedFrame, type SharedFrame } from '../wire/sse-frame.js';
 import { TopicMembership, type ChannelMember, type MembershipChannel } from './topic-membership.js';
 
 /** What every channel of an instance shares (TopicChannels). */
@@ -20,6 +21,13 @@ export interface ChannelsShared {
  * it directly (one-topic, live, written by Ripple's writer). The others (joining, catching up,
  * several topics, or sent by Nest's `@Sse()`) get it as a signal and write it themselves. The hot
  * path is that loop: no Observable, no Promise, no copy per connection; see docs/performance.md.
+ *
+ * The loop runs once per turn of the event loop, not once per event: the events of a burst that
+ * arrive in one turn are joined into one Buffer and written to each connection in one call, where
+ * a write per event per connection would cost the same call (and Node's stream bookkeeping) that
+ * many times over. The sockets are corked until the end of the turn anyway, so nothing leaves
+ * later than it did. Whatever changes who is direct writes what is pending first, so that every
+ * connection gets each event exactly once.
  */
 export class TopicChannel implements MembershipChannel {
   private readonly waiting = new Set<TopicMembership>();
@@ -28,7 +36,9 @@ export class TopicChannel implements MembershipChannel {
   /** The transport's subscription is in place: a new member is told SUBSCRIBED at once. */
   private live = false;
   private closed = false;
-  /** Events written directly so far, and the last of them. */
+  /** This turn's frames for the direct sinks, written together at its end (flushChannels). */
+  private pending: SharedFrame[] = [];
+  /** Events written directly so far (or pending, in this turn), and the last of them. */
   directCount = 0;
   lastDirectId = '';
 
@@ -82,6 +92,7 @@ export class TopicChannel implements MembershipChannel {
   }
 
   promote(membership: TopicMembership, sink: DirectSink): void {
+    this.flush();
     if (this.waiting.delete(membership)) {
       membership.directFrom = this.directCount;
       this.direct.set(membership, sink);
@@ -89,6 +100,7 @@ export class TopicChannel implements MembershipChannel {
   }
 
   demote(membership: TopicMembership): void {
+    this.flush();
     if (this.direct.delete(membership)) {
       membership.directFrom = -1;
       this.waiting.add(membership);
@@ -96,6 +108,7 @@ export class TopicChannel implements MembershipChannel {
   }
 
   remove(membership: TopicMembership): void {
+    this.flush();
     this.waiting.delete(membership);
     this.direct.delete(membership);
     membership.directFrom = -1;
@@ -108,9 +121,8 @@ export class TopicChannel implements MembershipChannel {
 
   private fanOut(event: TopicEvent): void {
     if (this.direct.size > 0) {
-      const frame = this.shared.frames.frameOf(event);
-      for (const sink of this.direct.values()) {
-        sink.writeShared(frame);
+      if (this.pending.push(this.shared.frames.frameOf(event)) === 1) {
+        flushThisTurn(this);
       }
       this.directCount++;
       this.lastDirectId = event.id;
@@ -125,8 +137,22 @@ export class TopicChannel implements MembershipChannel {
     this.metrics.fannedOut(event.publishedAt);
   }
 
+  /** Writes this turn's frames to every direct sink: one write each, however many events. */
+  flush(): void {
+    const frames = this.pending;
+    if (frames.length === 0) {
+      return;
+    }
+    this.pending = [];
+    const frame = frames.length === 1 ? frames[0] : joinedFrame(frames);
+    for (const sink of this.direct.values()) {
+      sink.writeShared(frame);
+    }
+  }
+
   /** Control signals go to every member, direct or not, each once. */
   private broadcast(signal: typeof SUBSCRIBED | typeof UNSUBSCRIBED): void {
+    this.flush();
     for (const membership of [...this.direct.keys(), ...this.waiting]) {
       membership.member.signal(signal);
     }
@@ -136,6 +162,7 @@ export class TopicChannel implements MembershipChannel {
     if (this.closed) {
       return;
     }
+    this.flush();
     this.closed = true;
     this.onEmpty(this);
     const members = [...this.direct.keys(), ...this.waiting];
@@ -144,5 +171,27 @@ export class TopicChannel implements MembershipChannel {
     for (const membership of members) {
       tell(membership.member);
     }
+  }
+}
+
+/**
+ * Channels with frames pending in this turn, flushed together in one callback rather than one
+ * process.nextTick per channel. It runs before the sockets' uncork (the writes cork them for the
+ * turn again if that ran already), and before any timer or I/O: the same moment the frames would
+ * have left the corked sockets.
+ */
+const flushing: TopicChannel[] = [];
+
+function flushChannels(): void {
+  // Channels given frames while flushing (a sink's write cannot publish, but be safe) wait for the
+  // next callback.
+  for (const channel of flushing.splice(0)) {
+    channel.flush();
+  }
+}
+
+function flushThisTurn(channel: TopicChannel): void {
+  if (flushing.push(channel) === 1) {
+    process.nextTick(flushChannels);
   }
 }

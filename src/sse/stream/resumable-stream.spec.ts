@@ -592,6 +592,8 @@ describe('resumableStream, scripted', () => {
       const s = await joined(['t'], 't=1-0', { direct: true });
       publish(ev('t', 3));
       publish(ev('t', 4));
+      // The channel writes at the end of the turn what it takes directly.
+      await settled();
       expect(s.frames()).toEqual(['open t=1-0', 't:2 t=2-0', 't:3 t=3-0']);
       expect(s.shared).toEqual(['t=4-0']);
       expect(s.control?.cursor()).toBe('t=4-0');
@@ -639,7 +641,8 @@ describe('resumableStream, scripted', () => {
       const s = await joined(['t'], 't=1-0', { direct: true });
       publish(ev('t', 2));
       s.heartbeat.next();
-      publish(ev('t', 3)); // written directly
+      publish(ev('t', 3)); // written directly, at the end of the turn
+      await settled();
       s.heartbeat.next();
       expect(s.frames()).toEqual(['open t=1-0', 't:2 t=2-0']);
       expect(s.shared).toEqual(['t=3-0']);

@@ -151,3 +151,21 @@ export function sharedFrame(event: TopicEvent): SharedFrame {
   chunked.write('\r\n', head.length + size, 'latin1');
   return { chunked, plain: chunked.subarray(head.length, head.length + size), cursor };
 }
+
+/**
+ * Several frames of one topic as one: the events of a burst, written to each connection in one
+ * call. Back-to-back HTTP chunks are still a valid chunked body; the cursor is the last frame's.
+ */
+export function joinedFrame(frames: readonly SharedFrame[]): SharedFrame {
+  const chunked: Buffer[] = [];
+  const plain: Buffer[] = [];
+  for (const frame of frames) {
+    chunked.push(frame.chunked);
+    plain.push(frame.plain);
+  }
+  return {
+    chunked: Buffer.concat(chunked),
+    plain: Buffer.concat(plain),
+    cursor: frames[frames.length - 1].cursor,
+  };
+}

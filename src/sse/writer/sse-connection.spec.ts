@@ -746,7 +746,8 @@ describe('SseConnection', () => {
       history.store(ev('t', 2), ev('t', 3));
       transport.live(ev('t', 2));
       jest.advanceTimersByTime(HEARTBEAT_MS);
-      transport.live(ev('t', 3)); // written by the topic's channel
+      transport.live(ev('t', 3)); // written by the topic's channel, at the end of the turn
+      await tick();
       jest.advanceTimersByTime(HEARTBEAT_MS);
       jest.advanceTimersByTime(HEARTBEAT_MS);
       await tick();

@@ -274,7 +274,9 @@ export class SseConnection implements StreamHolder {
       this.flushGathered();
     }
     if (this.wire) {
-      if (!this.out(this.chunked ? frame.chunked : frame.plain)) {
+      // Not corked: the channel writes each connection once per turn, a burst's frames joined, so
+      // a cork would only hold one write (the socket is corked when this turn wrote it already).
+      if (!this.wire.write(this.chunked ? frame.chunked : frame.plain)) {
         this.full();
       }
     } else if (!this.viaResponse().write(frame.plain)) {
