@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'ioredis';
-import { spawnNode } from './children.mjs';
+import { canPin, spawnNode } from './children.mjs';
 import { Histogram } from './histogram.mjs';
 import { join } from 'node:path';
 import { cpuSeconds, listenOverflows, rssBytes, rssSampler } from './procfs.mjs';
@@ -1124,12 +1124,19 @@ function cpuSince(pids, before) {
  * Two Ripple instances on `env`'s Redis, both on the server CPU: `sc.clients` clients split
  * between them and `sc.rate` events/s published in process on instance a, every event reaching
  * both through Redis (latency, and CPU per delivery); then, for each set of topics, while a
- * publishes `inflight` deep for `tputMs`, round-robin over them, `tputSubscribers` subscribers of
- * each topic per instance: every event reaches as many connections as on one topic, and each
- * connection streams one topic, so that only the path through Redis differs. With one topic the
- * subscribers check order and count; with several, the count (a connection's sequence numbers
+ * publishes `inflight` deep for `tputMs`, round-robin over them, `2 × tputSubscribers` subscribers
+ * of each topic, all on instance b: every event reaches as many connections as on one topic, and
+ * each connection streams one topic, so that only the path through Redis differs. With one topic
+ * the subscribers check order and count; with several, the count (a connection's sequence numbers
  * then step by the number of topics). `redisPids`: the Redis processes whose CPU is read over
  * each throughput window.
+ *
+ * The throughput leg has the raw reference's shape (rawReference): a publisher alone on the server
+ * CPU, and what receives from Redis on the load CPU. Instance a serves no subscriber then, so it
+ * does not subscribe to the channel (an instance subscribes for its own clients only), and b is
+ * moved to the load CPU, beside its clients' load generators, as the raw subscriber runs there.
+ * With a serving half the subscribers and b on the server CPU, the publisher shared its core with
+ * a whole receiving instance and received every event itself, where the raw publisher did neither.
  */
 async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = [] }) {
   const half = Math.floor(sc.clients / 2);
@@ -1172,8 +1179,16 @@ async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = []
       });
       ctx.progress(`${id} ripple x2 via ${label} rep ${rep + 1}: ${summarizeFanout(record)}`);
     }
+    // The throughput leg's shape, the raw reference's: a publishes alone on the server CPU, b
+    // receives on the load CPU.
+    if (canPin()) {
+      spawnSync('taskset', ['-a', '-p', '-c', String(ctx.loadCpu), String(b.pid)], {
+        stdio: 'ignore',
+      });
+    }
+    const subscribers = 2 * sc.tputSubscribers;
     for (const [name, topics] of Object.entries(topicSets)) {
-      // Throughput: few subscribers, publishes kept `inflight` deep.
+      // Throughput: few subscribers, all on b, publishes kept `inflight` deep.
       await Promise.all(lgs.map((lg) => lg.request('close')));
       await waitSubscribersBelow(a, 1);
       await waitSubscribersBelow(b, 1);
@@ -1181,13 +1196,12 @@ async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = []
       const { nextSeq } = await a.request('stats');
       for (const topic of topics) {
         const path = `/events?topic=${encodeURIComponent(topic)}`;
-        await connectClients(ctx, a, lgA, sc.tputSubscribers, { fromSeq: nextSeq, path });
-        await connectClients(ctx, b, lgB, sc.tputSubscribers, { fromSeq: nextSeq, path });
+        await connectClients(ctx, b, lgB, subscribers, { fromSeq: nextSeq, path });
       }
       for (let rep = 0; rep < ctx.cfg.reps; rep++) {
         const { nextSeq: first } = await a.request('stats');
         await Promise.all(
-          lgs.map((lg) => lg.request('window', { firstSeq: first, checkOrder: ordered })),
+          lgB.map((lg) => lg.request('window', { firstSeq: first, checkOrder: ordered })),
         );
         const t0 = performance.now();
         const cpu0 = cpuSeconds(a.pid) + cpuSeconds(b.pid);
@@ -1197,30 +1211,26 @@ async function twoInstances(ctx, id, sc, { label, env, topicSets, redisPids = []
           { durationMs: sc.tputMs, inflight: sc.inflight, topics },
           sc.tputMs + 60_000,
         );
-        const awaitAll = (side) => {
-          const expect = splitEvenly(sc.tputSubscribers, side.length);
-          return awaitLoadgens(ctx, side, (i) =>
-            ordered ? { lastSeq: tight.lastSeq } : { expectDelivered: tight.published * expect[i] },
-          ).then(mergeLoadgen);
-        };
-        const subsB = await awaitAll(lgB);
-        const subsA = await awaitAll(lgA);
+        const expect = splitEvenly(subscribers, lgB.length);
+        const subsB = await awaitLoadgens(ctx, lgB, (i) =>
+          ordered ? { lastSeq: tight.lastSeq } : { expectDelivered: tight.published * expect[i] },
+        ).then(mergeLoadgen);
         const wallS = (performance.now() - t0) / 1000;
         const cpuS = cpuSeconds(a.pid) + cpuSeconds(b.pid) - cpu0;
         const redisCpu = cpuSince(redisPids, redis0);
-        const expected = tight.published * sc.tputSubscribers;
+        const expected = tight.published * subscribers;
         const record = {
           topics: topics.length,
           acceptedPerS: tight.published / (tight.elapsedMs / 1000),
-          deliveredRemotePerS: subsB.delivered / sc.tputSubscribers / wallS,
+          deliveredRemotePerS: subsB.delivered / subscribers / wallS,
           remoteComplete: tight.published ? subsB.delivered / expected : null,
           serverCpuS: cpuS,
           publishesPerCpuS: cpuS > 0 ? tight.published / cpuS : null,
           redisCpuS: redisPids.length ? redisCpu.total : null,
           redisBusiestShare: redisCpu.busiestShare,
-          missed: subsA.missed + subsB.missed,
-          outOfOrder: subsA.outOfOrder + subsB.outOfOrder,
-          incomplete: ordered ? 0 : 2 * expected - subsA.delivered - subsB.delivered,
+          missed: subsB.missed,
+          outOfOrder: subsB.outOfOrder,
+          incomplete: ordered ? 0 : expected - subsB.delivered,
           publishErrors: tight.errors,
         };
         tput[name].push(record);

@@ -3,6 +3,7 @@ import type { RedisConnectionSet, RedisClient } from '../../src/sse/redis/redis-
 import { redisKeys, type RedisKeys } from '../../src/sse/redis/redis-keys.js';
 import {
   parsePublishReply,
+  publishBatchArgs,
   publishBatchScript,
   publishScript,
   type PublishCommand,
@@ -146,26 +147,24 @@ export function describePublishScriptContract(
       const keyRecord = keys.idempotent(topic, 'k1');
       /** One script call, `callId` its publish id; a call given a key has a record of its own. */
       const batch = (callId: string, calls: [data: string, keyed?: boolean][]) =>
-        script<string[]>(
+        script<string>(
           [
             keys.log(topic),
             keys.live(topic),
             keys.published(topic, callId),
             ...calls.filter(([, keyed]) => keyed).map(() => keyRecord),
           ],
-          [
+          publishBatchArgs(
             10,
             60_000,
-            ...calls.flatMap(([data, keyed]) => [
-              data,
-              '',
-              Date.now(),
-              600_000,
-              keyed ? `fp-${data}` : '',
-              data.length,
-            ]),
-          ],
-        );
+            calls.map(([data, keyed]) => ({
+              event: { data },
+              publishedAt: Date.now(),
+              keepMs: 600_000,
+              fingerprint: keyed ? `fp-${data}` : '',
+            })),
+          ),
+        ).then((answer) => answer.split('\n'));
 
       // Data of any characters: a newline, and one outside the BMP (two UTF-16 units, 4 bytes).
       const calls: [string, boolean?][] = [['"a"'], ['{\n"b": "😀"}'], ['"c"', true]];
@@ -199,6 +198,42 @@ export function describePublishScriptContract(
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(60_000);
       subscription.unsubscribe();
+    });
+
+    it('trims a batch back to the bound once a sixteenth over, the last trimmed id as deleted', async () => {
+      const topic = freshTopic('batch-trim');
+      const script = scriptCall(backend.command, publishBatchScript(backend.pubsub.publishCommand));
+      let call = 0;
+      /** One script call of `count` events, keeping 32: trimmed once over 34 (32 + 32/16). */
+      const batch = (count: number) =>
+        script<string>(
+          [keys.log(topic), keys.live(topic), keys.published(topic, `t-${call++}`)],
+          publishBatchArgs(
+            32,
+            60_000,
+            Array.from({ length: count }, (_, i) => ({
+              event: { data: `"${i}"` },
+              publishedAt: Date.now(),
+              keepMs: 60_000,
+              fingerprint: '',
+            })),
+          ),
+        ).then((answer) => answer.split('\n'));
+      const stream = async () => {
+        const info = (await backend.command.call('XINFO', 'STREAM', keys.log(topic))) as unknown[];
+        const field = (name: string) => info[info.indexOf(name) + 1];
+        return {
+          length: field('length'),
+          deleted: field('max-deleted-entry-id'),
+          first: (field('first-entry') as [string])[0],
+        };
+      };
+      const ids = await batch(34);
+      // A sixteenth over at most: kept whole (marked, as made, as holding nothing before its first).
+      expect(await stream()).toEqual({ length: 34, deleted: ids[0], first: ids[0] });
+      ids.push(...(await batch(40)));
+      // 74 stored, 32 kept: the 42nd is the last gone, the newest position a read calls trimmed.
+      expect(await stream()).toEqual({ length: 32, deleted: ids[41], first: ids[42] });
     });
 
     it('runs a script Redis does not hold yet, on the node of its first key', async () => {

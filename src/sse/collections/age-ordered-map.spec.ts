@@ -64,4 +64,27 @@ describe('AgeOrderedMap', () => {
     // The slots array is private: its bound shows as the compaction having kept up.
     expect((map as unknown as { order: unknown[] }).order.length).toBeLessThanOrEqual(1024);
   });
+
+  it('sets the newest entry again in its own slot, its value new and the age order kept', () => {
+    const map = new AgeOrderedMap<string, number>();
+    map.set('a', 0);
+    map.set('hot', 1);
+    for (let i = 2; i < 50; i++) {
+      map.set('hot', i);
+    }
+    // One slot per key: setting the newest entry again takes none.
+    expect((map as unknown as { order: unknown[] }).order.length).toBe(2);
+    expect(map.get('hot')).toBe(49);
+    map.set('a', 50);
+    expect([...map.entries()]).toEqual([
+      ['hot', 49],
+      ['a', 50],
+    ]);
+    // The newest deleted, then set again: a new entry, not the stale slot brought back.
+    map.delete('a');
+    map.set('a', 51);
+    expect(map.deleteOldest()).toEqual({ key: 'hot', value: 49 });
+    expect(map.deleteOldest()).toEqual({ key: 'a', value: 51 });
+    expect(map.size).toBe(0);
+  });
 });

@@ -27,8 +27,16 @@ export class AgeOrderedMap<K, V> {
     return this.slots.has(key);
   }
 
-  /** Sets the value and makes the entry the newest, whether or not it was there. */
+  /**
+   * Sets the value and makes the entry the newest, whether or not it was there. An entry that is
+   * the newest already keeps its slot: a key set over and over (a busy topic's) then costs no slot.
+   */
   set(key: K, value: V): void {
+    const newest = this.order[this.order.length - 1];
+    if (newest !== undefined && newest.key === key && this.slots.get(key) === newest) {
+      newest.value = value;
+      return;
+    }
     const slot: Slot<K, V> = { key, value };
     this.slots.set(key, slot);
     this.order.push(slot);
@@ -93,5 +101,5 @@ const COMPACT_AT = 1024;
 
 interface Slot<K, V> {
   readonly key: K;
-  readonly value: V;
+  value: V;
 }

@@ -21,11 +21,13 @@ import type { PubSub } from './pubsub.interface.js';
  * retry (same fingerprint) from a different publish under a reused key. A new store answers the
  * bare id.
  *
- * It trims with XDEL rather than MAXLEN because only XDEL records the stream's
- * max-deleted-entry-id (Redis 7), which is how a read knows that a position has fallen off. It
- * trims in batches, once the stream is a sixteenth over its bound, in XDELs of up to 500 ids
- * (unpack's limit is far above): one XRANGE and XDEL per publish were two thirds of the
- * script's time in Redis. History so holds between the bound and a sixteenth more.
+ * It trims the stream back to its bound once it is a sixteenth over (history so holds between the
+ * bound and a sixteenth more): XTRIM to one entry more than the bound, then XDEL of the oldest
+ * that is left. A read knows that a position has fallen off by the stream's max-deleted-entry-id
+ * (Redis 7), which XDEL records and XTRIM does not; deleting the last trimmed entry with XDEL
+ * records exactly the id that one XDEL per trimmed id recorded before, at the cost of three
+ * commands however many entries go (XTRIM drops whole nodes of the stream), where reading the
+ * excess with XRANGE and deleting it id by id cost Redis per trimmed entry.
  */
 /** Compares two stream ids as canonical decimal strings (Lua numbers lose precision past 2^53). */
 const CMP = `
@@ -86,17 +88,10 @@ const ENVELOPE_ONE = `'1\\n' .. id .. '\\n' .. type .. '\\n' .. at .. '\\n' .. d
 
 const TRIM = `
 local max = tonumber(ARGV[1])
-local excess = redis.call('XLEN', KEYS[1]) - max
-if excess > math.floor(max / 16) then
-  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
-  local ids = {}
-  for i = 1, #old do
-    ids[#ids + 1] = old[i][1]
-    if #ids == 500 or i == #old then
-      redis.call('XDEL', KEYS[1], unpack(ids))
-      ids = {}
-    end
-  end
+if redis.call('XLEN', KEYS[1]) - max > math.floor(max / 16) then
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', max + 1)
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+  redis.call('XDEL', KEYS[1], oldest[1][1])
 end
 `;
 
@@ -114,14 +109,19 @@ return id
 /**
  * The publish script for several events of one topic at once, in one atomic step and in order:
  * KEYS[1] the stream, KEYS[2] the channel, KEYS[3] the record of this script call (its publish id),
- * KEYS[4..] the records of its calls under an Idempotency-Key, in order; ARGV: max length, how long
- * the call's record is kept (ms), then per event data, type, publishedAt, how long its own record is
- * kept, its fingerprint ('' for a call without a key, which has no record of its own) and its data's
- * length in UTF-16 code units. Answers, in order, what the single script answers for each.
+ * KEYS[4..] the records of its calls under an Idempotency-Key, in order. ARGV[1] the max length,
+ * ARGV[2] how long the call's record is kept (ms), ARGV[3] one line per event, `<publishedAt>
+ * <length> <keep> <fingerprint> <type>` (its data's length in UTF-16 code units; how long its own
+ * record is kept and its fingerprint, both empty for a call without a key, which has no record of
+ * its own; the type, empty for none, is a topic name: no space or newline), and ARGV[4..] the
+ * events' data, in order. So a batch of n events is 3 + n arguments, not 6 per event: each argument
+ * costs ioredis (a conversion and a length) and Redis (an object) however small it is.
  *
- * A client sends a script call again whole, so one record, holding its answers, makes it store its
- * events once: one GET and SET per call rather than per event, so that an event without a key
- * costs Redis one XADD. A call under a key still finds its own record, written by any earlier call.
+ * Answers one string: the answers of its calls, in order, one a line, each what the single script
+ * answers (one reply to decode rather than an array of them). A client sends a script call again
+ * whole, so one record, holding that answer, makes it store its events once: one GET and SET per
+ * call rather than per event, so that an event without a key costs Redis one XADD. A call under a
+ * key still finds its own record, written by any earlier call.
  *
  * It publishes the events it stored as one message, so that every instance receives and decodes
  * them at once (envelope.ts): the version 2 envelope when it stored several, version 1 when it
@@ -131,22 +131,19 @@ export const publishBatchScript = (publishCommand: PubSub['publishCommand']): st
 ${STORE_ONE}
 local done = redis.call('GET', KEYS[3])
 if done then
-  local answers = {}
-  for answer in string.gmatch(done, '[^\\n]+') do
-    answers[#answers + 1] = answer
-  end
-  return answers
+  return done
 end
-local ids, parts, count, keyed = {}, { '2\\n', '', '\\n' }, 0, 3
-local id, type, at, data
-for a = 3, #ARGV, 6 do
-  local new, fingerprint = true, ARGV[a + 4]
-  data, type, at = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+local ids, parts, count, keyed, a = {}, { '2\\n', '', '\\n' }, 0, 3, 3
+local id, new
+for at, length, keep, fingerprint, type in
+    string.gmatch(ARGV[3], '([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) ([^\\n]*)\\n') do
+  a = a + 1
+  local data = ARGV[a]
   if fingerprint == '' then
-    id = append(data, type, at)
+    id, new = append(data, type, at), true
   else
     keyed = keyed + 1
-    id, new = storeOne(KEYS[keyed], data, type, at, ARGV[a + 3], fingerprint)
+    id, new = storeOne(KEYS[keyed], data, type, at, keep, fingerprint)
   end
   ids[#ids + 1] = id
   if new then
@@ -158,13 +155,15 @@ for a = 3, #ARGV, 6 do
     parts[n + 4] = '\\n'
     parts[n + 5] = at
     parts[n + 6] = '\\n'
-    parts[n + 7] = ARGV[a + 5]
+    parts[n + 7] = length
     parts[n + 8] = '\\n'
     parts[n + 9] = data
   end
 end
-redis.call('SET', KEYS[3], table.concat(ids, '\\n'), 'PX', ARGV[2])
+local answer = table.concat(ids, '\\n')
+redis.call('SET', KEYS[3], answer, 'PX', ARGV[2])
 if count == 1 then
+  local type, at, data
   id, type, at, data = parts[4], parts[6], parts[8], parts[12]
   redis.call('${publishCommand}', KEYS[2], ${ENVELOPE_ONE})
 elseif count > 1 then
@@ -174,8 +173,39 @@ end
 if count > 0 then
 ${TRIM}
 end
-return ids
+return answer
 `;
+
+/** One call of a batch, as the batch script takes it. */
+export interface BatchCall {
+  event: { data: string; type?: string };
+  publishedAt: number;
+  /** How long the call's own record is kept, in ms (a call under an Idempotency-Key). */
+  keepMs: number;
+  /** The call's fingerprint under an Idempotency-Key; '' for a call without one. */
+  fingerprint: string;
+}
+
+/**
+ * The batch script's ARGV for `calls`: the max length, how long the script call's record is kept,
+ * one line per call, then each call's data. (Its KEYS are the caller's: the records of the calls
+ * under a key follow the script call's own, in order.)
+ */
+export function publishBatchArgs(
+  maxLength: number,
+  keepMs: number,
+  calls: readonly BatchCall[],
+): (string | number)[] {
+  const args: (string | number)[] = [maxLength, keepMs, ''];
+  let lines = '';
+  for (const { event, publishedAt, keepMs: keep, fingerprint } of calls) {
+    // A call without a key has no record of its own: no keep, no fingerprint.
+    lines += `${publishedAt} ${event.data.length} ${fingerprint === '' ? '' : keep} ${fingerprint} ${event.type ?? ''}\n`;
+    args.push(event.data);
+  }
+  args[2] = lines;
+  return args;
+}
 
 /** The publish script as `defineCommand('ripplePublish', ...)` makes it: its KEYS, then its ARGV. */
 export interface PublishCommand {

@@ -7,6 +7,7 @@ import type { RedisKeys } from './redis-keys.js';
 import { publishIds } from './publish-ids.js';
 import {
   parsePublishReply,
+  publishBatchArgs,
   publishBatchScript,
   publishScript,
   type PublishCommand,
@@ -210,21 +211,13 @@ export class RedisTransport implements Transport {
     } else {
       // One id per script call, however often ioredis sends it: the script stores its events once.
       const keys: string[] = [log, live, this.keys.published(topic, this.nextPublishId())];
-      const args: (string | number)[] = [this.historySize, KEEP_PUBLISHED_MS];
-      for (const { event, publishedAt, record, keepMs, fingerprint } of batch) {
+      for (const { record } of batch) {
         if (record !== undefined) {
           keys.push(record);
         }
-        args.push(
-          event.data,
-          event.type ?? '',
-          publishedAt,
-          keepMs,
-          fingerprint,
-          event.data.length,
-        );
       }
-      replies = this.publishBatch<string[]>(keys, args);
+      const args = publishBatchArgs(this.historySize, KEEP_PUBLISHED_MS, batch);
+      replies = this.publishBatch<string>(keys, args).then((answer) => answer.split('\n'));
     }
     // One deadline for the batch, as it has one answer. Its calls fail once it passes, although
     // Redis may still store them later: what an Idempotency-Key is for.

@@ -155,8 +155,11 @@ describe('resumableStream, scripted', () => {
     /** Every event the client got, as `topic@id`, in order: sent on the stream or written directly. */
     const delivered: string[] = [];
     const writer = new PacedWriter((frame) => {
-      shared.push(frame.cursor);
-      delivered.push(frame.cursor.replace('=', '@'));
+      // The events of one turn come as one frame, back to back: each has its `id:` line.
+      for (const [, cursor] of frame.plain.toString().matchAll(/^id: (.*)$/gm)) {
+        shared.push(cursor);
+        delivered.push(cursor.replace('=', '@'));
+      }
     });
     const messages: MessageEvent[] = [];
     const stream = {

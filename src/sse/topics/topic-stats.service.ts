@@ -198,9 +198,12 @@ export class TopicStats {
 
   /** Keeps `idle` true to the entry: in it, as the most recent, when nobody uses the topic. */
   private settle(topic: string, entry: TopicEntry): void {
-    this.idle.delete(topic);
+    // set makes it the most recent whether or not it was in: a topic published to over and over
+    // with nobody on it (a publishing instance's) stays in its slot rather than taking a new one.
     if (entry.subscribers === 0 && !entry.description) {
       this.idle.set(topic, entry);
+    } else {
+      this.idle.delete(topic);
     }
   }
 
